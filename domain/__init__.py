@@ -1,0 +1,1 @@
+"""Townsquare's domain: entities, value objects, KPI formulas, services and repositories."""

@@ -1,0 +1,96 @@
+"""Database engines and sessions: a SQLite file by default, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def configured_url() -> str:
+    """The database named by TOWNSQUARE_DATABASE_URL, or the default SQLite file."""
+    return os.environ.get("TOWNSQUARE_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def async_url(url: str) -> str:
+    """The same database with an async driver: plain `postgresql://` becomes asyncpg."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if parsed.drivername in _ASYNC_DRIVERS.values() or backend not in _ASYNC_DRIVERS:
+        return parsed.render_as_string(hide_password=False)
+    if parsed.drivername == "postgresql+psycopg":
+        # psycopg 3 is async too; keep it when it is asked for by name.
+        return parsed.render_as_string(hide_password=False)
+    return parsed.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
+
+
+def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside one writer; the busy timeout queues writers instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine(
+    url: str | None = None, *, pool_size: int = 10, echo: bool = False
+) -> AsyncEngine:
+    """An async engine for `url`, with SQLite pragmas or a sized PostgreSQL pool."""
+    target = async_url(url or configured_url())
+    if make_url(target).get_backend_name() == "sqlite":
+        engine = create_async_engine(target, echo=echo)
+        event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        target, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+class Database:
+    """One engine and its session factory, shared by a process."""
+
+    def __init__(self, url: str | None = None, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = async_url(url or configured_url())
+        self.engine = create_engine(self.url, pool_size=pool_size, echo=echo)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+@asynccontextmanager
+async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Commit what the block wrote, or roll all of it back: no partial writes."""
+    if session.in_transaction():
+        # Reads autobegin a transaction; a write must not inherit half of an older one.
+        await session.commit()
+    try:
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise

@@ -1,0 +1,1 @@
+"""Repositories: every query of the domain, each scoped to one organization."""

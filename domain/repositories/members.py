@@ -1,0 +1,118 @@
+"""Queries over members, their interests, memberships and follows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, update
+from sqlmodel import col, select
+
+from domain.entities import Follow, Member, MemberInterest, Membership
+from domain.enums import MembershipRole, MembershipState
+from domain.pagination import Ordering, Page, PageRequest
+from domain.repositories.base import TenantRepository
+
+MEMBER_ORDER = Ordering((Member.created_at, Member.id))
+MEMBERSHIP_ORDER = Ordering((Membership.id,))
+
+
+class MemberRepository(TenantRepository[Member]):
+    model = Member
+
+    async def by_handle(self, handle: str) -> Member | None:
+        stmt = self.scoped().where(col(Member.handle) == handle)
+        return (await self.session.scalars(stmt)).first()
+
+    async def handles_taken(self, handles: Sequence[str]) -> set[str]:
+        stmt = select(Member.handle).where(
+            col(Member.organization_id) == self.organization_id,
+            col(Member.handle).in_(list(handles)),
+        )
+        return set((await self.session.scalars(stmt)).all())
+
+    async def list_page(self, request: PageRequest) -> Page[Member]:
+        return await self.page(self.scoped(), MEMBER_ORDER, request)
+
+    async def total(self) -> int:
+        return await self.count(self.scoped())
+
+    async def interests_of(self, member_ids: Sequence[int]) -> dict[int, list[MemberInterest]]:
+        stmt = (
+            select(MemberInterest)
+            .where(
+                col(MemberInterest.organization_id) == self.organization_id,
+                col(MemberInterest.member_id).in_(list(member_ids)),
+            )
+            .order_by(col(MemberInterest.member_id), col(MemberInterest.weight).desc())
+        )
+        grouped: dict[int, list[MemberInterest]] = defaultdict(list)
+        for row in (await self.session.scalars(stmt)).all():
+            grouped[row.member_id].append(row)
+        return {mid: grouped.get(mid, []) for mid in member_ids}
+
+    async def bump_follow_counts(self, follower_id: int, followee_id: int) -> None:
+        # Counters move in SQL so concurrent follows never lose an increment.
+        await self.session.execute(
+            update(Member)
+            .where(col(Member.id) == follower_id)
+            .values(following_count=Member.following_count + 1)
+        )
+        await self.session.execute(
+            update(Member)
+            .where(col(Member.id) == followee_id)
+            .values(followers_count=Member.followers_count + 1)
+        )
+
+
+@dataclass(frozen=True)
+class MembershipFilter:
+    """What a community's (or member's) memberships may be narrowed by."""
+
+    role: MembershipRole | None = None
+    state: MembershipState | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.role, self.state)
+
+
+class MembershipRepository(TenantRepository[Membership]):
+    model = Membership
+
+    def filtered(self, where: MembershipFilter) -> Select[Any]:
+        stmt = self.scoped()
+        if where.role is not None:
+            stmt = stmt.where(col(Membership.role) == where.role.value)
+        if where.state is not None:
+            stmt = stmt.where(col(Membership.state) == where.state.value)
+        return stmt
+
+    async def pair_exists(self, community_id: int, member_id: int) -> bool:
+        stmt = self.scoped().where(
+            col(Membership.community_id) == community_id, col(Membership.member_id) == member_id
+        )
+        return (await self.session.scalars(stmt)).first() is not None
+
+    async def pages_for(
+        self, parent: str, parent_ids: Sequence[int], where: MembershipFilter, request: PageRequest
+    ) -> dict[int, Page[Membership]]:
+        return await self.pages_by_parent(
+            self.filtered(where), parent, parent_ids, MEMBERSHIP_ORDER, request
+        )
+
+    async def counts_for(
+        self, parent: str, parent_ids: Sequence[int], where: MembershipFilter
+    ) -> dict[int, int]:
+        return await self.counts_by_parent(self.filtered(where), parent, parent_ids)
+
+
+class FollowRepository(TenantRepository[Follow]):
+    model = Follow
+
+    async def exists(self, follower_id: int, followee_id: int) -> bool:
+        stmt = self.scoped().where(
+            col(Follow.follower_id) == follower_id, col(Follow.followee_id) == followee_id
+        )
+        return (await self.session.scalars(stmt)).first() is not None

@@ -1,0 +1,121 @@
+"""Recording engagement one action at a time or in all-or-nothing batches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.db import transaction
+from domain.entities import Content, Engagement
+from domain.enums import EngagementKind
+from domain.pagination import Page, PageRequest
+from domain.repositories.content import ContentRepository, EngagementFilter, EngagementRepository
+from domain.repositories.members import MemberRepository
+from domain.timeutil import as_utc, utcnow
+from domain.validation import Problems
+
+MAX_BATCH = 250
+# Clocks of callers drift; an action stamped a little ahead is accepted, a day ahead is not.
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class EngagementDraft:
+    content_id: int
+    member_id: int
+    kind: EngagementKind
+    occurred_at: datetime | None = None
+
+
+class EngagementService:
+    def __init__(self, session: AsyncSession, organization_id: int) -> None:
+        self.session = session
+        self.organization_id = organization_id
+        self.repo = EngagementRepository(session, organization_id)
+
+    async def record(self, draft: EngagementDraft) -> Engagement:
+        rows = await self._validated([draft], prefix=())
+        async with transaction(self.session):
+            engagement = self.repo.add(Engagement.model_validate(rows[0]))
+            await self.session.flush()
+        return engagement
+
+    async def ingest(self, drafts: Sequence[EngagementDraft]) -> int:
+        """Write every item or none; each bad item is reported under `items.<index>`."""
+        problems = Problems()
+        if not drafts:
+            problems.add("items", "send at least one item", "BLANK")
+        if len(drafts) > MAX_BATCH:
+            problems.add("items", f"at most {MAX_BATCH} items per call", "TOO_MANY")
+        problems.raise_if_any()
+        rows = await self._validated(drafts, prefix=("items",))
+        async with transaction(self.session):
+            await self.session.execute(insert(Engagement), rows)
+        return len(rows)
+
+    async def _validated(
+        self, drafts: Sequence[EngagementDraft], prefix: tuple[str, ...]
+    ) -> list[dict[str, object]]:
+        contents = await ContentRepository(self.session, self.organization_id).get_live(
+            list({d.content_id for d in drafts})
+        )
+        members = await MemberRepository(self.session, self.organization_id).get_many(
+            list({d.member_id for d in drafts})
+        )
+        problems = Problems()
+        rows = []
+        now = utcnow()
+        for index, draft in enumerate(drafts):
+            item = Problems((*prefix, str(index)) if prefix else ())
+            rows.append(
+                self._row(
+                    draft, contents.get(draft.content_id), draft.member_id in members, now, item
+                )
+            )
+            problems.extend(item)
+        problems.raise_if_any()
+        return rows
+
+    def _row(
+        self,
+        draft: EngagementDraft,
+        content: Content | None,
+        member_known: bool,
+        now: datetime,
+        item: Problems,
+    ) -> dict[str, object]:
+        if content is None:
+            item.add("contentId", "content not found", "NOT_FOUND")
+        elif content.published_at is None:
+            item.add("contentId", "the content is not published", "NOT_PUBLISHED")
+        if not member_known:
+            item.add("memberId", "member not found", "NOT_FOUND")
+        occurred = as_utc(draft.occurred_at) if draft.occurred_at is not None else now
+        if occurred > now + FUTURE_SKEW:
+            item.add("occurredAt", "`occurredAt` lies in the future", "IN_FUTURE")
+        return {
+            "organization_id": self.organization_id,
+            "community_id": content.community_id if content is not None else 0,
+            "content_id": draft.content_id,
+            "member_id": draft.member_id,
+            "kind": draft.kind.value,
+            "occurred_at": occurred,
+            "created_at": now,
+        }
+
+    async def get_many(self, engagement_ids: Sequence[int]) -> dict[int, Engagement]:
+        return await self.repo.get_many(engagement_ids)
+
+    async def pages(
+        self, parent: str, parent_ids: Sequence[int], where: EngagementFilter, request: PageRequest
+    ) -> dict[int, Page[Engagement]]:
+        return await self.repo.pages_for(parent, parent_ids, where, request)
+
+    async def counts(
+        self, parent: str, parent_ids: Sequence[int], where: EngagementFilter
+    ) -> dict[int, int]:
+        return await self.repo.counts_for(parent, parent_ids, where)

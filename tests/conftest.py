@@ -1,0 +1,66 @@
+"""Shared fixtures: real databases (a SQLite file always, PostgreSQL when CI names one)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import SQLModel
+
+import domain.entities  # noqa: F401  (registers every table on the metadata)
+from domain.db import Database
+
+POSTGRES_URL_VARIABLE = "TOWNSQUARE_TEST_DATABASE_URL"
+POSTGRES_SKIP_REASON = (
+    f"PostgreSQL tests need {POSTGRES_URL_VARIABLE} "
+    "(e.g. postgresql://postgres@127.0.0.1:5432/test); .ci/run sets it"
+)
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_URL_VARIABLE) or None
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> str:
+    """A URL of an empty database: each test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/townsquare-test.db"
+    url = postgres_url()
+    if url is None:
+        if os.environ.get("TOWNSQUARE_REQUIRE_POSTGRES"):
+            pytest.fail("TOWNSQUARE_REQUIRE_POSTGRES is set but " + POSTGRES_SKIP_REASON)
+        pytest.skip(POSTGRES_SKIP_REASON)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: os.PathLike[str]) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path}/townsquare-test.db"
+
+
+async def fresh_database(url: str) -> Database:
+    """A Database at `url` with every table dropped and created again."""
+    database = Database(url, pool_size=5)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.drop_all)
+        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        await connection.run_sync(SQLModel.metadata.create_all)
+    return database
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A fresh schema on SQLite, and on PostgreSQL when one is configured."""
+    database = await fresh_database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
+    """A fresh SQLite database, for tests whose rule does not depend on the engine."""
+    database = await fresh_database(sqlite_url)
+    yield database
+    await database.dispose()
