@@ -139,8 +139,26 @@ def _bounded(stmt: Select[Any], ordering: Ordering, request: PageRequest) -> Sel
     return stmt
 
 
+def _fits(value: Any, column: Any) -> bool:
+    """Whether a cursor value has the type its column holds (a forged cursor must not reach SQL)."""
+    try:
+        expected = column.type.python_type
+    except NotImplementedError:
+        return True
+    if isinstance(value, bool):
+        return expected is bool
+    if expected is int:
+        return isinstance(value, int) and -(2**63) <= value < 2**63
+    if expected is float:
+        return isinstance(value, int | float)
+    if expected is str:
+        # PostgreSQL refuses NUL in text; such a value can only come from a forged cursor.
+        return isinstance(value, str) and "\x00" not in value
+    return isinstance(value, expected)
+
+
 def _fit(values: list[Any], cols: Sequence[Any], name: str) -> list[Any]:
-    if len(values) != len(cols):
+    if len(values) != len(cols) or not all(map(_fits, values, cols)):
         raise ValidationFailed.single(
             name, "the cursor is not one this API gave out", "INVALID_CURSOR"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -101,6 +102,10 @@ class OrganizationService:
 
     async def topics(self, organization_id: int) -> list[Topic]:
         return await TopicRepository(self.session, organization_id).all()
+
+    async def get_topics(self, organization_id: int, topic_ids: Sequence[int]) -> dict[int, Topic]:
+        """Topics of one organization by id; ids of other organizations are simply absent."""
+        return await TopicRepository(self.session, organization_id).get_many(topic_ids)
 
     async def issue_key(self, organization_id: int, role: ApiKeyRole, name: str = "") -> IssuedKey:
         secret = generate_key()

@@ -1,0 +1,1 @@
+"""The GraphQL API: a Strawberry schema on Starlette, thin resolvers over the domain services."""

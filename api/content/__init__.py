@@ -1,0 +1,1 @@
+"""Content, its threads and topics, and the engagement it draws."""

@@ -1,0 +1,57 @@
+"""The domain's closed sets, registered as GraphQL enums (values named by their Python keys).
+
+`strawberry.enum` registers each domain enum in place, so resolvers pass domain values straight
+through and GraphQL input arrives as domain values; importing them from here makes sure the
+registration has happened.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import strawberry
+
+from domain.enums import (
+    ApiKeyRole,
+    CommunityOrder,
+    ContentKind,
+    ContentStatus,
+    EngagementKind,
+    MembershipRole,
+    MembershipState,
+    Platform,
+    Visibility,
+)
+
+strawberry.enum(Platform, description="Where a community lives.")
+strawberry.enum(Visibility, description="Who can see a community.")
+strawberry.enum(MembershipRole, description="A member's part in a community.")
+strawberry.enum(MembershipState, description="Whether a membership is still alive.")
+strawberry.enum(ContentKind, description="What a piece of content is.")
+strawberry.enum(ContentStatus, description="Where content is in its life.")
+strawberry.enum(EngagementKind, description="A member's action on content.")
+strawberry.enum(ApiKeyRole, name="Role", description="What an API key may do.")
+strawberry.enum(CommunityOrder, name="CommunityOrderField", description="What communities sort by.")
+
+Role = ApiKeyRole
+CommunityOrderField = CommunityOrder
+
+
+@strawberry.enum(description="Which way a list is sorted.")
+class OrderDirection(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+__all__ = [
+    "CommunityOrderField",
+    "ContentKind",
+    "ContentStatus",
+    "EngagementKind",
+    "MembershipRole",
+    "MembershipState",
+    "OrderDirection",
+    "Platform",
+    "Role",
+    "Visibility",
+]

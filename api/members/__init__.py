@@ -1,0 +1,1 @@
+"""Members, their memberships of communities, and who follows whom."""

@@ -1,0 +1,1 @@
+"""The caller's organization, its topics, and the viewer."""
