@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,7 +17,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from domain.errors import Conflict, FieldProblem
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
+RACE_MESSAGE = "another write changed the same data at the same time; try again"
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
@@ -91,6 +95,10 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     try:
         yield session
         await session.commit()
+    except IntegrityError as error:
+        # Checks ran before the write; a constraint can still trip when two writes race.
+        await session.rollback()
+        raise Conflict([FieldProblem((), RACE_MESSAGE, "CONFLICT")]) from error
     except BaseException:
         await session.rollback()
         raise

@@ -30,6 +30,9 @@ def well_formed(key: str) -> bool:
     """Cheap check before any database work: prefix, length and checksum."""
     if not key.startswith(KEY_PREFIX) or len(key) != len(KEY_PREFIX) + 32 + _CHECKSUM_CHARS:
         return False
+    # Keys are ASCII; anything else would make compare_digest (and encode) raise, not refuse.
+    if not key.isascii():
+        return False
     body, check = key[:-_CHECKSUM_CHARS], key[-_CHECKSUM_CHARS:]
     return secrets.compare_digest(_checksum(body), check)
 
