@@ -36,7 +36,8 @@ test: dev
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy domain api simulator
+	$(BIN)/mypy --strict domain
+	$(BIN)/mypy api simulator
 	$(BIN)/lint-imports
 
 check: lint test

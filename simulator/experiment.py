@@ -1,0 +1,150 @@
+"""Experiments: every strategy over N seeds on common random numbers, with intervals.
+
+Seed k of every strategy runs on the same ``SeedSequence`` child, so strategies share their
+population, graph and every random draw their levers do not change; differences are then
+paired by seed. Runs go to a local process pool, or to a Dask cluster when
+``TOWNSQUARE_DASK_SCHEDULER`` names one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from itertools import combinations
+
+import numpy as np
+
+from simulator.engine import run
+from simulator.result import RunResult
+from simulator.scenario import Scenario
+from simulator.stats import Interval, interval, paired_difference
+
+DASK_ENV = "TOWNSQUARE_DASK_SCHEDULER"
+Progress = Callable[[int, int], None]
+"""progress(done, total), called after each run completes."""
+
+
+@dataclass
+class ExperimentResult:
+    """Runs by strategy (index = seed index) and their KPI intervals and paired differences."""
+
+    scenario: Scenario
+    seeds: int
+    runs: dict[str, list[RunResult]]
+
+    @property
+    def strategies(self) -> list[str]:
+        return list(self.runs)
+
+    @property
+    def kpis(self) -> list[str]:
+        return list(next(iter(self.runs.values()))[0].summary)
+
+    def values(self, strategy: str, kpi: str) -> np.ndarray:
+        """One summary value per seed."""
+        return np.array([r.summary[kpi] for r in self.runs[strategy]], dtype=np.float64)
+
+    def summary(self) -> dict[str, dict[str, Interval]]:
+        """KPI -> strategy -> mean with 95% CI."""
+        return {k: {s: interval(self.values(s, k)) for s in self.runs} for k in self.kpis}
+
+    def differences(self) -> dict[tuple[str, str], dict[str, Interval]]:
+        """(a, b) -> KPI -> paired b - a with 95% CI, for every pair of strategies."""
+        return {
+            (a, b): {k: paired_difference(self.values(a, k), self.values(b, k)) for k in self.kpis}
+            for a, b in combinations(self.runs, 2)
+        }
+
+    def daily_mean(self, strategy: str, kpi: str) -> np.ndarray:
+        """The KPI's daily series averaged over seeds."""
+        return np.nanmean(np.stack([r.daily[kpi] for r in self.runs[strategy]]), axis=0)
+
+
+def _run_task(scenario: Scenario, strategy: str, seed: np.random.SeedSequence) -> RunResult:
+    result = run(scenario, strategy, seed)
+    # Sweeps keep KPIs only: per-post and per-member arrays would dominate what workers send back.
+    return replace(
+        result, cascade_sizes=np.empty(0, np.int64), posts_per_member=np.empty(0, np.int32)
+    )
+
+
+def seed_sequences(base_seed: int, seeds: int) -> list[np.random.SeedSequence]:
+    """Seed k of every strategy: the same child sequence (common random numbers)."""
+    return np.random.SeedSequence(base_seed).spawn(seeds)
+
+
+def _tasks(
+    scenario: Scenario, seeds: int, base_seed: int
+) -> list[tuple[str, int, np.random.SeedSequence]]:
+    sequences = seed_sequences(base_seed, seeds)
+    return [(s.name, k, sequences[k]) for s in scenario.strategies for k in range(seeds)]
+
+
+def _inline(
+    scenario: Scenario, tasks: list[tuple[str, int, np.random.SeedSequence]]
+) -> Iterator[tuple[str, int, RunResult]]:
+    for name, k, seq in tasks:
+        yield name, k, _run_task(scenario, name, seq)
+
+
+def _pool(
+    scenario: Scenario, tasks: list[tuple[str, int, np.random.SeedSequence]], workers: int
+) -> Iterator[tuple[str, int, RunResult]]:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures: dict[Future[RunResult], tuple[str, int]] = {
+            pool.submit(_run_task, scenario, name, seq): (name, k) for name, k, seq in tasks
+        }
+        for future in as_completed(futures):
+            name, k = futures[future]
+            yield name, k, future.result()
+
+
+def _dask(
+    scenario: Scenario, tasks: list[tuple[str, int, np.random.SeedSequence]], address: str
+) -> Iterator[tuple[str, int, RunResult]]:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    with Client(address) as client:
+        futures = {
+            client.submit(_run_task, scenario, name, seq, pure=False): (name, k)
+            for name, k, seq in tasks
+        }
+        for future in dask_completed(list(futures)):
+            name, k = futures[future]
+            yield name, k, future.result()
+
+
+def run_experiment(
+    scenario: Scenario,
+    seeds: int = 10,
+    *,
+    base_seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> ExperimentResult:
+    """Run every strategy of the scenario over ``seeds`` seeds and collect the results.
+
+    workers=1 runs in this process; otherwise a process pool of ``workers`` (default: CPU
+    count), unless TOWNSQUARE_DASK_SCHEDULER is set, in which case the Dask scheduler at that
+    address runs them.
+    """
+    if seeds < 1:
+        raise ValueError("seeds must be at least 1")
+    tasks = _tasks(scenario, seeds, base_seed)
+    address = os.environ.get(DASK_ENV)
+    if address:
+        results = _dask(scenario, tasks, address)
+    elif workers == 1 or len(tasks) == 1:
+        results = _inline(scenario, tasks)
+    else:
+        results = _pool(scenario, tasks, workers or os.cpu_count() or 1)
+    slots: dict[str, list[RunResult | None]] = {s.name: [None] * seeds for s in scenario.strategies}
+    for done, (name, k, result) in enumerate(results, start=1):
+        slots[name][k] = result
+        if progress is not None:
+            progress(done, len(tasks))
+    runs = {name: [r for r in row if r is not None] for name, row in slots.items()}
+    return ExperimentResult(scenario=scenario, seeds=seeds, runs=runs)

@@ -1,0 +1,111 @@
+"""Arrivals (Bass diffusion), visits, the manager's learning, love decay, churn and costs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from domain import metrics
+from simulator.state import RunState
+
+I64 = npt.NDArray[np.int64]
+DAYS_PER_YEAR = 365.0
+DAYS_PER_MONTH = 30.0
+LOVE_REFERENCE = 0.3
+"""Mean love at which word of mouth runs at the published q (assumption)."""
+
+
+def manager_skill(state: RunState) -> float:
+    """In-house managers learn toward skill_max; an agency's learning is capped (assumption)."""
+    s = state.strategy
+    learned = s.skill_max - (s.skill_max - s.skill_start) * np.exp(-state.day / s.learning_days)
+    if s.manager == "agency":
+        return float(min(learned, max(s.agency_skill_cap, s.skill_start)))
+    return float(learned)
+
+
+def arrivals(state: RunState) -> None:
+    """Members of the market pool who join today: Bass (1969) with love-scaled word of mouth."""
+    m, p, s = state.members, state.scenario.population, state.strategy
+    remaining = m.market - state.market_joined
+    if state.day == 0:
+        state.tally.joins = int((m.join_day == 0).sum())
+    if remaining <= 0 or state.day == 0:
+        return
+    potential = m.initial + m.market
+    adopted = m.initial + state.market_joined
+    love = float(m.love[state.alive].mean()) if state.alive.size else 0.0
+    p_day = (p.bass_p + s.ad_effect * s.ad_spend_per_day / 100.0) / DAYS_PER_YEAR
+    q_day = p.bass_q * min(love / LOVE_REFERENCE, 2.0) / DAYS_PER_YEAR
+    hazard = min(p_day + q_day * adopted / potential, 1.0)
+    state.check(np.array([hazard]))
+    joining = int(state.streams["arrivals"].binomial(remaining, hazard))
+    start = m.initial + state.market_joined
+    m.join_day[start : start + joining] = state.day
+    state.market_joined += joining
+    state.tally.joins = joining
+
+
+def alive_rows(state: RunState) -> I64:
+    """Rows that may act today (joined, not gone): the joined prefix and the bought block."""
+    m = state.members
+    joined = np.concatenate(
+        (np.arange(m.initial + state.market_joined), np.arange(m.initial + m.market, m.capacity))
+    )
+    return joined[m.left_day[joined] >= state.day]
+
+
+def visitors(state: RunState) -> I64:
+    """Alive members who come by today; love (presence) makes visits likelier."""
+    m, rows = state.members, state.alive
+    u = state.streams["visits"].random(m.capacity, dtype=np.float32)
+    probability = state.check(np.minimum(m.visit[rows] * (0.5 + m.love[rows]), 1.0))
+    return rows[u[rows] < probability]
+
+
+def decay_love(state: RunState) -> None:
+    """Love fades without interaction."""
+    m = state.members
+    m.love[state.alive] *= np.float32(1.0 - state.scenario.dynamics.love_decay)
+
+
+def churn(state: RunState) -> None:
+    """Members who leave at the end of today: a hazard that rises as trust and relevance fall."""
+    m, dyn, rows = state.members, state.scenario.dynamics, state.alive
+    u = state.streams["churn"].random(m.capacity, dtype=np.float32)
+    hazard: npt.NDArray[np.floating[Any]] = dyn.churn_daily * np.exp(
+        dyn.churn_trust_factor * (0.5 - m.trust[rows])
+        + dyn.churn_relevance_factor * (0.5 - m.relevance[rows])
+    )
+    hazard = state.check(np.minimum(hazard, 1.0))
+    leaving = rows[u[rows] < hazard]
+    m.left_day[leaving] = state.day
+    state.tally.churned = int(leaving.size)
+
+
+def daily_cost(state: RunState) -> float:
+    """What today costs: manager, posts (quality costs more), ads, influencers, bought followers."""
+    s, prices, t = state.strategy, state.scenario.prices, state.tally
+    monthly = prices.in_house_monthly if s.manager == "in-house" else prices.agency_monthly
+    cost = monthly / DAYS_PER_MONTH
+    cost += t.brand_posts * (prices.post + prices.quality_premium * s.quality**2)
+    cost += s.ad_spend_per_day + s.influencers * prices.influencer_monthly / DAYS_PER_MONTH
+    if state.day == 0:
+        cost += int(state.members.bought.sum()) * prices.follower
+    return cost
+
+
+def end_of_day(state: RunState) -> None:
+    """Audience, activity and relationship figures after today's churn."""
+    m, t, d = state.members, state.tally, state.day
+    rows = state.alive
+    t.audience = metrics.audience_size((m.join_day <= d) & (m.left_day > d))
+    t.dau = int((m.last_active[rows] == d).sum())
+    t.mau = int((m.last_active[rows] > d - 30).sum())
+    staying = rows[m.left_day[rows] > d]
+    t.love = float(m.love[staying].mean()) if staying.size else 0.0
+    t.trust = float(m.trust[staying].mean()) if staying.size else 0.0
+    cohort = m.join_day == 0
+    t.retention = metrics.retention(int(cohort.sum()), int((cohort & (m.left_day > d)).sum()))
