@@ -146,9 +146,7 @@ async def test_a_page_of_exactly_100_is_served(api: Api) -> None:
     assert data["communities"]["totalCount"] == 0
 
 
-@pytest.mark.parametrize(
-    "cursor", ["nonsense", "WzEsMl0", "e30"]
-)
+@pytest.mark.parametrize("cursor", ["nonsense", "WzEsMl0", "e30"])
 async def test_a_cursor_this_api_never_gave_out_is_refused_clearly(api: Api, cursor: str) -> None:
     body = await api.post("query($c: String) { communities(after: $c) { totalCount } }", c=cursor)
     assert body["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
