@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
+from starlette.responses import Response
 
 from api.communities.loaders import CommunityLoaders
 from api.content.loaders import ContentLoaders
@@ -68,8 +69,16 @@ class Loaders:
 class Context:
     """What every resolver of one request sees as `info.context`."""
 
-    def __init__(self, request: Request, session: AsyncSession, principal: Principal) -> None:
+    def __init__(
+        self,
+        request: Request,
+        session: AsyncSession,
+        principal: Principal,
+        response: Response | None = None,
+    ) -> None:
         self.request = request
+        # Where the trust checks put the status (429) and rate-limit headers of the reply.
+        self.response = response
         self.session = session
         self.principal = principal
         # Strawberry resolves sibling fields concurrently; one AsyncSession must not be.

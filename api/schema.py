@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -15,11 +24,15 @@ from api.communities.mutations import CommunityMutation
 from api.communities.queries import CommunityQuery
 from api.connections import MAX_PAGE_SIZE
 from api.content.mutations import ContentMutation
+from api.cost import CostPlanner
 from api.members.mutations import MemberMutation
 from api.members.queries import MemberQuery
 from api.nodes import NodeQuery
 from api.organizations.queries import OrganizationQuery
+from api.ratelimit import MemoryBuckets, RateLimiter
 from api.scalars import DateTime
+from api.settings import TrustSettings
+from api.trust import SafeErrors, TrustGuard
 from domain.errors import DomainError
 
 Query = merge_types("Query", (OrganizationQuery, NodeQuery, CommunityQuery, MemberQuery))
@@ -42,11 +55,34 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError | DomainError)
 
 
-schema = TownsquareSchema(
-    query=Query,
-    mutation=Mutation,
-    config=StrawberryConfig(relay_max_results=MAX_PAGE_SIZE, scalar_map={datetime: DateTime}),
-)
+def build_schema(settings: TrustSettings, limiter: RateLimiter | None = None) -> TownsquareSchema:
+    """The schema with the safety of `settings`: limits, roles, cost, and production's masks."""
+    bucket = limiter or MemoryBuckets(settings.bucket_size, settings.restore_rate)
+    planner = CostPlanner(settings.weights, settings.cost_cache_size)
+    extensions: list[Callable[[], SchemaExtension]] = [
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(QueryDepthLimiter, max_depth=settings.max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(TrustGuard, settings, planner, bucket),
+    ]
+    if settings.production:
+        extensions += [DisableIntrospection, partial(SafeErrors, is_unexpected)]
+    built = TownsquareSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(
+            relay_max_results=MAX_PAGE_SIZE,
+            scalar_map={datetime: DateTime},
+            disable_field_suggestions=settings.production,
+        ),
+    )
+    planner.bind(built._schema)
+    return built
+
+
+# The development schema: what `schema.graphql` is exported from (safety does not change SDL).
+schema = build_schema(TrustSettings())
 
 
 def schema_text() -> str:

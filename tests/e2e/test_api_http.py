@@ -78,7 +78,8 @@ async def test_mutations_over_get_are_refused(api: Api, http: httpx.AsyncClient)
 async def test_queries_over_get_are_served(api: Api, http: httpx.AsyncClient) -> None:
     response = await http.get("/graphql", params=QUERY, headers=api.headers())
     assert response.status_code == 200
-    assert response.json() == {"data": {"viewer": {"role": "OWNER"}}}
+    assert response.json()["data"] == {"viewer": {"role": "OWNER"}}
+    assert "errors" not in response.json()
 
 
 async def test_graphiql_is_served_in_development(http: httpx.AsyncClient) -> None:

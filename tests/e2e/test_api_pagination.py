@@ -63,7 +63,9 @@ async def walk(
             return seen if forward else list(reversed(seen))
         assert nodes, "a page claimed more rows but held none"
         cursor = info["endCursor"] if forward else info["startCursor"]
-        for name in inserts[step % len(inserts)] if inserts else []:
+        # Each batch of inserts once: cycling them forever outpaces a walk toward where they
+        # land (last/before over a newest-first order), which then never ends.
+        for name in inserts[step] if step < len(inserts) else []:
             await api.data(CREATE, name=name)
     raise AssertionError("unreachable")
 

@@ -84,13 +84,18 @@ async def foreign(api_db: Database, acme: Tenant) -> Rows:
 NODE_QUERY = "query($id: ID!) { node(id: $id) { __typename id } }"
 
 
+def answer(body: dict[str, object]) -> dict[str, object]:
+    # `extensions.cost` reports the caller's rate-limit bucket, which drains between two calls.
+    return {key: value for key, value in body.items() if key != "extensions"}
+
+
 @pytest.mark.parametrize("type_name", NODE_TYPES)
 async def test_node_of_a_foreign_id_answers_exactly_as_an_unknown_id(
     api: Api, foreign: Rows, type_name: str
 ) -> None:
     foreign_answer = await api.post(NODE_QUERY, id=foreign.ids[type_name])
     unknown_answer = await api.post(NODE_QUERY, id=encode_id(type_name, UNKNOWN_ROW))
-    assert foreign_answer == unknown_answer == {"data": {"node": None}}
+    assert answer(foreign_answer) == answer(unknown_answer) == {"data": {"node": None}}
 
 
 async def test_own_ids_resolve_to_their_nodes(api: Api, api_db: Database, acme: Tenant) -> None:
@@ -123,7 +128,7 @@ async def test_a_soft_deleted_content_is_as_unknown_as_a_foreign_one(
         id=own.ids["Content"],
     )
     assert deleted["contentDelete"]["deletedContentId"] == own.ids["Content"]
-    assert await api.post(NODE_QUERY, id=own.ids["Content"]) == {"data": {"node": None}}
+    assert answer(await api.post(NODE_QUERY, id=own.ids["Content"])) == {"data": {"node": None}}
 
 
 async def test_foreign_rows_never_appear_in_lists(api: Api, foreign: Rows) -> None:
@@ -231,7 +236,7 @@ async def test_a_foreign_id_in_a_mutation_input_answers_exactly_as_an_unknown_id
     before = await row_counts(api_db)
     foreign_answer = await api.post(query, input=make_input(foreign.ids))  # type: ignore[operator]
     unknown_answer = await api.post(query, input=make_input(unknown))  # type: ignore[operator]
-    assert foreign_answer == unknown_answer
+    assert answer(foreign_answer) == answer(unknown_answer)
     errors = foreign_answer["data"][mutation]["userErrors"]
     assert errors
     assert all(e["code"] in {"NOT_FOUND", "SELF_FOLLOW"} for e in errors), errors

@@ -1,0 +1,70 @@
+"""Who may call what: one table from every root field to the roles allowed to select it.
+
+The table is checked once per operation, before anything executes, so a denied mutation writes
+nothing even when it shares a document with allowed ones. A root field missing from the table is
+denied to everyone (and a test fails until it is added), so what lands later is never open by
+accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+from domain.enums import ApiKeyRole
+
+OWNER = ApiKeyRole.OWNER
+MANAGER = ApiKeyRole.MANAGER
+ANALYST = ApiKeyRole.ANALYST
+VIEWER = ApiKeyRole.VIEWER
+INGESTION = ApiKeyRole.INGESTION
+
+READERS: Final = frozenset({OWNER, MANAGER, ANALYST, VIEWER})
+WRITERS: Final = frozenset({OWNER, MANAGER})
+INGESTERS: Final = frozenset({OWNER, MANAGER, INGESTION})
+EVERYONE: Final = frozenset(ApiKeyRole)
+
+# Root fields of Query, by their GraphQL name.
+QUERY_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
+    "viewer": EVERYONE,
+    "node": READERS,
+    "nodes": READERS,
+    "communities": READERS,
+    "members": READERS,
+}
+
+# Root fields of Mutation, by their GraphQL name.
+MUTATION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
+    "communityCreate": WRITERS,
+    "communityUpdate": WRITERS,
+    "communityArchive": WRITERS,
+    "memberCreate": WRITERS,
+    "membershipCreate": WRITERS,
+    "membershipUpdate": WRITERS,
+    "followCreate": WRITERS,
+    "contentPublish": WRITERS,
+    "contentUpdate": WRITERS,
+    "contentDelete": WRITERS,
+    "engagementRecord": INGESTERS,
+    "engagementsIngest": INGESTERS,
+}
+
+RULES: Final[dict[str, dict[str, frozenset[ApiKeyRole]]]] = {
+    "query": QUERY_RULES,
+    "mutation": MUTATION_RULES,
+}
+
+# Meta fields answer from the schema alone; introspection itself is switched off in production.
+META_FIELDS: Final = frozenset({"__typename", "__schema", "__type"})
+
+
+def allowed(operation: str, field: str, role: ApiKeyRole) -> bool:
+    """May `role` select root `field` of `operation` ("query" or "mutation")?"""
+    if field in META_FIELDS:
+        return True
+    return role in RULES.get(operation, {}).get(field, frozenset())
+
+
+def denied_fields(operation: str, fields: Iterable[str], role: ApiKeyRole) -> list[str]:
+    """The root fields, in order and once each, that `role` may not select."""
+    return list(dict.fromkeys(f for f in fields if not allowed(operation, f, role)))

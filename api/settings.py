@@ -1,0 +1,59 @@
+"""The API's safety settings in one object: mode, query limits, cost weights, rate limits, CORS.
+
+Every figure has a default fit for production; tests build their own with smaller buckets.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from domain.pagination import DEFAULT_PAGE_SIZE
+
+ENVIRONMENT_VARIABLE = "TOWNSQUARE_ENV"
+CORS_VARIABLE = "TOWNSQUARE_CORS_ORIGINS"
+REDIS_VARIABLE = "TOWNSQUARE_REDIS_URL"
+
+
+@dataclass(frozen=True)
+class CostWeights:
+    """What a query costs before it runs (GitHub's node limit, Shopify's points)."""
+
+    object: int = 1
+    connection: int = 2
+    mutation: int = 10
+    default_page_size: int = DEFAULT_PAGE_SIZE
+    # A plain list whose length the query does not say (e.g. `topics`) counts as this many.
+    default_list_size: int = 1
+
+
+@dataclass(frozen=True)
+class TrustSettings:
+    """How strict the API is; `from_env` reads the deployment's choices."""
+
+    production: bool = False
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_cost: int = 5000
+    weights: CostWeights = CostWeights()
+    # Token bucket per API key, in cost points: a full bucket allows one maximal query and
+    # refills at `restore_rate` points per second, as Shopify's GraphQL Admin API does.
+    bucket_size: int = 10000
+    restore_rate: float = 500.0
+    cors_origins: tuple[str, ...] = ()
+    redis_url: str | None = None
+    cost_cache_size: int = 512
+
+    @classmethod
+    def from_env(cls) -> TrustSettings:
+        origins = os.environ.get(CORS_VARIABLE, "")
+        return cls(
+            production=is_production(),
+            cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            redis_url=os.environ.get(REDIS_VARIABLE) or None,
+        )
+
+
+def is_production() -> bool:
+    return os.environ.get(ENVIRONMENT_VARIABLE, "development").lower() == "production"

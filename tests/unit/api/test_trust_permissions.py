@@ -1,0 +1,54 @@
+"""The permission matrix covers every root field of the schema, read from the schema itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.permissions import MUTATION_RULES, QUERY_RULES, allowed
+from api.schema import schema
+from domain.enums import ApiKeyRole
+
+GRAPHQL = schema._schema
+QUERY_FIELDS = sorted(GRAPHQL.query_type.fields) if GRAPHQL.query_type else []
+MUTATION_FIELDS = sorted(GRAPHQL.mutation_type.fields) if GRAPHQL.mutation_type else []
+READ_ROLES = {ApiKeyRole.OWNER, ApiKeyRole.MANAGER, ApiKeyRole.ANALYST, ApiKeyRole.VIEWER}
+
+
+def test_every_query_field_of_the_schema_is_in_the_matrix() -> None:
+    missing = set(QUERY_FIELDS) - set(QUERY_RULES)
+    assert not missing, f"add {sorted(missing)} to QUERY_RULES in api/permissions.py"
+
+
+def test_every_mutation_of_the_schema_is_in_the_matrix() -> None:
+    missing = set(MUTATION_FIELDS) - set(MUTATION_RULES)
+    assert not missing, f"add {sorted(missing)} to MUTATION_RULES in api/permissions.py"
+
+
+def test_the_matrix_names_no_field_the_schema_lacks() -> None:
+    assert set(QUERY_RULES) <= set(QUERY_FIELDS)
+    assert set(MUTATION_RULES) <= set(MUTATION_FIELDS)
+
+
+@pytest.mark.parametrize("field", QUERY_FIELDS)
+def test_every_reader_role_may_read_each_query_field(field: str) -> None:
+    assert {role for role in ApiKeyRole if allowed("query", field, role)} >= READ_ROLES
+
+
+@pytest.mark.parametrize("field", MUTATION_FIELDS)
+def test_analysts_and_viewers_may_write_nothing(field: str) -> None:
+    assert not allowed("mutation", field, ApiKeyRole.ANALYST)
+    assert not allowed("mutation", field, ApiKeyRole.VIEWER)
+
+
+def test_an_ingestion_key_may_only_record_engagement_and_see_itself() -> None:
+    granted = {
+        field
+        for operation, fields in (("query", QUERY_FIELDS), ("mutation", MUTATION_FIELDS))
+        for field in fields
+        if allowed(operation, field, ApiKeyRole.INGESTION)
+    }
+    assert granted == {"viewer", "engagementRecord", "engagementsIngest"}
+
+
+def test_a_field_nobody_listed_is_denied_to_everyone() -> None:
+    assert not any(allowed("mutation", "somethingNew", role) for role in ApiKeyRole)
