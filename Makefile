@@ -25,7 +25,7 @@ dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/townsquare migrate
-	$(BIN)/townsquare seed --seed 42
+	$(BIN)/townsquare seed --scenario crisis-response --seed 42
 	$(BIN)/townsquare apikey create --org demo --role owner --name make-run
 	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql  (send the key above as 'Authorization: Bearer <key>')"
 	$(BIN)/townsquare serve --host $(HOST) --port $(PORT)

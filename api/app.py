@@ -5,10 +5,15 @@ Run with `uvicorn --factory api.app:create_app` (or `townsquare serve`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import orjson
+from cross_web import StarletteRequestAdapter
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -18,29 +23,79 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.types import ExecutionResult
 
+from api.access import AccessMiddleware, RequestRecord, configure_access_log, request_record
 from api.auth import bearer_key, unauthenticated
 from api.context import Context
 from api.health import healthz, readyz
+from api.idempotency import Idempotent, graphql_mutation
+from api.observability import metrics_endpoint, operation_label, worker_exited
+from api.persisted import (
+    PersistedQueryRefusal,
+    QueryStore,
+    persisted_hash,
+    query_store,
+    resolve,
+)
 from api.ratelimit import MemoryBuckets, RateLimiter
 from api.responses import OrjsonResponse
 from api.schema import build_schema
-from api.settings import ENVIRONMENT_VARIABLE, TrustSettings, is_production
+from api.settings import (
+    ENVIRONMENT_VARIABLE,
+    TrustSettings,
+    is_production,
+    webhook_worker_enabled,
+)
 from domain.db import Database
 from domain.errors import Unauthenticated
+from domain.idempotency.store import IdempotencyStore, purge_periodically
 from domain.services.organizations import OrganizationService
+from domain.webhooks.dispatch import DeliverySettings
+from domain.webhooks.loop import DeliveryLoop
 
 __all__ = ["ENVIRONMENT_VARIABLE", "create_app", "is_production"]
 
 # Where the authenticated request's session and principal wait for `get_context`.
 STATE_KEY = "townsquare.request"
+# A new persisted query's (hash, document), stored once the document proves runnable.
+PERSIST_KEY = "townsquare.persist"
 JSON = "application/json"
+# Error codes of a document that never ran: such a document is not worth persisting.
+UNRUNNABLE = frozenset(
+    {
+        "GRAPHQL_PARSE_FAILED",
+        "GRAPHQL_VALIDATION_FAILED",
+        "MAX_DEPTH_EXCEEDED",
+        "MAX_ALIASES_EXCEEDED",
+        "MAX_TOKENS_EXCEEDED",
+        "INTROSPECTION_DISABLED",
+    }
+)
+
+
+class ScopedRequestAdapter(StarletteRequestAdapter):
+    """Strawberry's request adapter, showing the ASGI scope the access record lives in."""
+
+    @property
+    def scope(self) -> Scope:
+        return self._request.scope
 
 
 class TownsquareGraphQL(GraphQL):
     """Strawberry's ASGI view, with a key check and one database session per request."""
 
-    def __init__(self, database: Database, settings: TrustSettings, limiter: RateLimiter) -> None:
+    request_adapter_class = ScopedRequestAdapter
+
+    def __init__(
+        self,
+        database: Database,
+        settings: TrustSettings,
+        limiter: RateLimiter,
+        queries: QueryStore,
+    ) -> None:
         # Strawberry refuses mutations over GET by itself; production refuses GET altogether.
         super().__init__(
             build_schema(settings, limiter),
@@ -49,24 +104,44 @@ class TownsquareGraphQL(GraphQL):
         )
         self.database = database
         self.settings = settings
+        self.queries = queries
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._serve(scope, receive, send)
+        except PersistedQueryRefusal as refusal:
+            record = request_record(scope)
+            if record is not None:
+                record.error_codes.append(refusal.code)
+                record.refused = True
+            await graphql_refusal(refusal.status, refusal.message, code=refusal.code)(
+                scope, receive, send
+            )
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        record = request_record(scope)
         adapter = self.request_adapter_class(request)
         if self.should_render_graphql_ide(adapter):
             # The IDE page itself needs no key; every operation it sends does. Production has
             # no IDE configured, so Strawberry answers its page with 404.
             await super().__call__(scope, receive, send)
             return
+        if record is not None:
+            record.graphql = True
         if self.settings.production and (refusal := transport_refusal(request)) is not None:
+            _refused(record, "BAD_REQUEST")
             await refusal(scope, receive, send)
             return
         async with self.database.session() as session:
             try:
                 principal = await OrganizationService(session).authenticate(bearer_key(request))
             except Unauthenticated as reason:
+                _refused(record, "UNAUTHENTICATED")
                 await unauthenticated(reason)(scope, receive, send)
                 return
+            if record is not None:
+                record.key_id = principal.key_id
             scope[STATE_KEY] = (session, principal)
             await super().__call__(scope, receive, send)
 
@@ -78,10 +153,59 @@ class TownsquareGraphQL(GraphQL):
             # Only the IDE page gets here unauthenticated, and it executes nothing.
             return None  # type: ignore[return-value]
         session, principal = state
-        return Context(request, session, principal, response)  # type: ignore[arg-type]
+        return Context(
+            request,  # type: ignore[arg-type]
+            session,
+            principal,
+            response,  # type: ignore[arg-type]
+            production=self.settings.production,
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request's operation, with a persisted query's document put in place."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):
+            return data
+        scope: Scope = request.scope  # type: ignore[attr-defined]
+        sha256 = persisted_hash(data.extensions)
+        if sha256 is not None:
+            data.query, is_new = await resolve(self.queries, data.query, sha256)
+            if is_new:
+                scope[PERSIST_KEY] = (sha256, data.query)
+        record = request_record(scope)
+        if record is not None:
+            record.operation = operation_label(data.operation_name, data.query)
+        return data
+
+    async def process_result(  # type: ignore[override]
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        codes = [_code(error) for error in result.errors or ()]
+        record = request_record(request.scope)
+        if record is not None:
+            record.error_codes.extend(codes)
+            record.cost = (result.extensions or {}).get("cost")
+        pending = request.scope.get(PERSIST_KEY)
+        if pending is not None and not UNRUNNABLE.intersection(codes):
+            await self.queries.put(*pending)
+        return response
+
+
+def _code(error: Any) -> str:
+    extensions = getattr(error, "extensions", None) or {}
+    return str(extensions.get("code", "GRAPHQL_ERROR"))
+
+
+def _refused(record: RequestRecord | None, code: str) -> None:
+    if record is not None:
+        record.error_codes.append(code)
+        record.refused = True
 
 
 def transport_refusal(request: Request) -> Response | None:
@@ -95,8 +219,10 @@ def transport_refusal(request: Request) -> Response | None:
     return None
 
 
-def graphql_refusal(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+def graphql_refusal(
+    status: int, message: str, headers: dict[str, str] | None = None, code: str = "BAD_REQUEST"
+) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return OrjsonResponse(body, status_code=status, headers=headers)
 
 
@@ -113,29 +239,51 @@ def create_app(
     database: Database | None = None,
     settings: TrustSettings | None = None,
     limiter: RateLimiter | None = None,
+    *,
+    deliver_webhooks: bool | None = None,
 ) -> Starlette:
-    """The application over `database`, or over TOWNSQUARE_DATABASE_URL when none is given."""
+    """The application over `database`, or over TOWNSQUARE_DATABASE_URL when none is given.
+
+    Unless `deliver_webhooks` is False (or TOWNSQUARE_WEBHOOK_WORKER=0), the server runs the
+    webhook dispatcher as a background task for as long as it serves.
+    """
     db = database if database is not None else Database()
     trust = settings if settings is not None else TrustSettings.from_env()
 
     buckets = limiter or rate_limiter(trust)
+    deliver = webhook_worker_enabled() if deliver_webhooks is None else deliver_webhooks
+    queries = query_store(trust.redis_url, trust.persisted_query_cache_size)
+    configure_access_log()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        loop = None
+        if deliver:
+            loop = DeliveryLoop(db, DeliverySettings(allow_private=not trust.production))
+            loop.start()
+        purge = asyncio.create_task(purge_periodically(IdempotencyStore(db)))
         yield
+        purge.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purge
+        if loop is not None:
+            await loop.stop()
         await db.dispose()
-        close = getattr(buckets, "close", None)
-        if close is not None:  # a Redis connection pool; memory buckets have nothing to close
-            await close()
+        for pool in (buckets, queries):
+            close = getattr(pool, "close", None)
+            if close is not None:  # Redis connection pools; memory stores have nothing to close
+                await close()
+        worker_exited(os.getpid())
 
-    graphql = TownsquareGraphQL(db, trust, buckets)
+    graphql = TownsquareGraphQL(db, trust, buckets, queries)
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/graphql", Idempotent(graphql, db, graphql_mutation), methods=["GET", "POST"]),
         ],
-        middleware=[cors(trust)],
+        middleware=[Middleware(AccessMiddleware, database=db), cors(trust)],
         lifespan=lifespan,
     )
     app.state.database = db
@@ -148,7 +296,13 @@ def cors(settings: TrustSettings) -> Middleware:
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["POST"] if settings.production else ["GET", "POST"],
-        allow_headers=["Authorization", "Content-Type"],
-        expose_headers=["X-RateLimit-Limit", "X-RateLimit-Remaining", "Retry-After"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+        expose_headers=[
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "Retry-After",
+            "Idempotent-Replayed",
+            "X-Request-Id",
+        ],
         max_age=600,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from api.metrics.cli import register as register_metrics
 from domain.db import Database, configured_url
 from domain.enums import ApiKeyRole
 from domain.errors import Conflict, DomainError
@@ -38,8 +40,12 @@ app = typer.Typer(
 )
 org_app = typer.Typer(help="Manage organizations (tenants).", no_args_is_help=True)
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Deliver webhooks.", no_args_is_help=True)
+idempotency_app = typer.Typer(help="Manage Idempotency-Key records.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(idempotency_app, name="idempotency")
 
 console = Console()
 errors = Console(stderr=True)
@@ -81,11 +87,17 @@ def serve(
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"),
     workers: int = typer.Option(1, min=1, help="Worker processes"),
     reload: bool = typer.Option(False, "--reload", help="Restart when code changes (development)"),
+    pool_size: int | None = typer.Option(
+        None, "--pool-size", min=1, help="Database connections per worker (TOWNSQUARE_DB_POOL_SIZE)"
+    ),
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in development)."""
     import uvicorn
 
-    console.print(f"Serving Townsquare on http://{host}:{port}/graphql")
+    from api.serving import prepare_workers
+
+    prepare_workers(workers, pool_size)
+    console.print(f"Serving Townsquare on http://{host}:{port}/graphql (metrics at /metrics)")
     # An import string and a factory, so each worker process builds its own app and engine.
     uvicorn.run(
         "api.app:create_app",
@@ -94,6 +106,8 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
+        # The app writes its own JSON access line per request, with the request id.
+        access_log=False,
     )
 
 
@@ -227,40 +241,105 @@ def _example_curl(key: str) -> str:
     )
 
 
-@app.command()
-def seed(
-    seed: int = typer.Option(42, "--seed", help="Random seed: the same seed gives the same demo"),
-    members: int = typer.Option(300, min=1, help="Members to create"),
-    communities: int = typer.Option(8, min=1, help="Communities to create"),
-    org: str = typer.Option("demo", "--org", help="Slug of the demo organization"),
-    reset: bool = typer.Option(False, "--reset", help="Replace the organization if it exists"),
-    database: str | None = typer.Option(None, "--database", help=DATABASE_OPTION_HELP),
-) -> None:
-    """Fill the database with a demo organization, then print an owner API key."""
-    # Imported here: Faker and NumPy load slowly, and only this command needs them.
-    from domain import schema_version
-    from domain.demo import DemoSpec, seed_demo
+_SEED_COLUMNS = (
+    TextColumn("{task.description:<16}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TimeElapsedColumn(),
+)
 
-    spec = DemoSpec(seed=seed, members=members, communities=communities, organization_slug=org)
-    columns = (
-        TextColumn("{task.description:<16}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
+
+def _seed_work(
+    seeder: Callable[[Database, _SeedProgress], Awaitable[SeedReport]],
+) -> Callable[[Database], Awaitable[tuple[SeedReport, str]]]:
+    """Migrate, seed with a progress bar, then issue an owner key for the new organization."""
+    from domain import schema_version
 
     async def work(db: Database) -> tuple[SeedReport, str]:
         await schema_version.upgrade(db)
-        with Progress(*columns, console=console) as bar:
-            report = await seed_demo(db, spec, reset=reset, on_progress=_SeedProgress(bar))
+        with Progress(*_SEED_COLUMNS, console=console) as bar:
+            report = await seeder(db, _SeedProgress(bar))
         async with db.session() as session:
             issued = await OrganizationService(session).issue_key(
                 report.organization_id, ApiKeyRole.OWNER, "demo (seed)"
             )
         return report, issued.secret
 
+    return work
+
+
+def _simulated_seeder(
+    scenario: str,
+    strategy: str | None,
+    members: int | None,
+    days: int | None,
+    seed: int,
+    communities: int,
+    org: str,
+    reset: bool,
+) -> Callable[[Database, _SeedProgress], Awaitable[SeedReport]]:
+    from simulator.scenario import ScenarioError, resolve_scenario
+    from simulator.seeding import SimulatedSeed, seed_simulated
+
     try:
-        report, secret = _run(_database(database), work)
+        chosen = resolve_scenario(scenario).resized(members=members, days=days)
+        name = strategy or chosen.strategies[0].name
+        chosen.strategy(name)
+    except ScenarioError as error:
+        errors.print(f"[red]error[/red] scenario: {error}")
+        raise typer.Exit(2) from None
+    spec = SimulatedSeed(scenario=chosen, strategy=name, seed=seed, communities=communities)
+    return lambda db, progress: seed_simulated(
+        db, spec, slug=org, reset=reset, on_progress=progress
+    )
+
+
+@app.command()
+def seed(
+    seed: int = typer.Option(42, "--seed", help="Random seed: the same seed gives the same demo"),
+    members: int | None = typer.Option(
+        None, min=1, help="Members to create (with --scenario: the initial population)"
+    ),
+    communities: int | None = typer.Option(
+        None, min=1, help="Communities to create (default 8, or 3 with --scenario)"
+    ),
+    scenario: str | None = typer.Option(
+        None, "--scenario", help="Seed from a simulation of this scenario (name or TOML path)"
+    ),
+    strategy: str | None = typer.Option(
+        None, "--strategy", help="The scenario's strategy to simulate (default: its first)"
+    ),
+    days: int | None = typer.Option(
+        None, min=1, max=3_650, help="With --scenario: override the simulated horizon"
+    ),
+    org: str = typer.Option("demo", "--org", help="Slug of the demo organization"),
+    reset: bool = typer.Option(False, "--reset", help="Replace the organization if it exists"),
+    database: str | None = typer.Option(None, "--database", help=DATABASE_OPTION_HELP),
+) -> None:
+    """Fill the database with a demo organization, then print an owner API key.
+
+    Without --scenario the demo is drawn directly (Faker and NumPy); with it, the community
+    is the final state and event log of one simulated run of the scenario.
+    """
+    # Imported here: Faker and NumPy load slowly, and only this command needs them.
+    from domain.demo import DemoSpec, seed_demo
+
+    if scenario is not None:
+        seeder = _simulated_seeder(
+            scenario, strategy, members, days, seed, communities or 3, org, reset
+        )
+    else:
+        if strategy is not None or days is not None:
+            errors.print("[red]error[/red] --strategy and --days need --scenario")
+            raise typer.Exit(2)
+        spec = DemoSpec(
+            seed=seed, members=members or 300, communities=communities or 8, organization_slug=org
+        )
+        seeder = lambda db, progress: seed_demo(  # noqa: E731
+            db, spec, reset=reset, on_progress=progress
+        )
+    try:
+        report, secret = _run(_database(database), _seed_work(seeder))
     except Conflict:
         console.print(
             f"The organization [bold]{org}[/bold] exists already; nothing to do. "
@@ -292,8 +371,143 @@ def _print_seed_report(org: str, report: SeedReport, secret: str) -> None:
     console.print(_example_curl(secret), markup=False, highlight=False, soft_wrap=True)
 
 
+# ------------------------------------------------------------------------------------------
+# webhooks
+# ------------------------------------------------------------------------------------------
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(
+    database: str | None = typer.Option(None, "--database", help=DATABASE_OPTION_HELP),
+) -> None:
+    """Run the webhook dispatcher once: turn new events into deliveries, send the due ones.
+
+    For cron, beside or instead of the server's own background dispatcher; several may run at
+    once, since each delivery is claimed by one of them.
+    """
+    from api.settings import is_production
+    from domain.webhooks.dispatch import DeliverySettings, Dispatcher
+
+    settings = DeliverySettings(allow_private=not is_production())
+
+    async def work(db: Database) -> tuple[int, int]:
+        return await Dispatcher(db, settings).run_once()
+
+    created, sent = _run(_database(database), work)
+    console.print(f"Webhooks: {created} new deliveries, {sent} attempts made")
+
+
+@idempotency_app.command("purge")
+def idempotency_purge(
+    database: str | None = typer.Option(None, "--database", help=DATABASE_OPTION_HELP),
+) -> None:
+    """Delete Idempotency-Key records older than 24 hours (servers also do this hourly)."""
+    from domain.idempotency.store import IdempotencyStore
+
+    async def work(db: Database) -> int:
+        return await IdempotencyStore(db).purge()
+
+    removed = _run(_database(database), work)
+    console.print(f"Removed {removed} expired idempotency keys")
+
+
+# ------------------------------------------------------------------------------------------
+# loadtest
+# ------------------------------------------------------------------------------------------
+
+
+@app.command()
+def loadtest(
+    scenario: str = typer.Option("small", help="Named size from simulator/sizes.py: small, large"),
+    database: str | None = typer.Option(
+        None, "--database", help="Database to seed and serve (default: a SQLite file in --out)"
+    ),
+    workers: int = typer.Option(1, min=1, help="Server worker processes"),
+    users: int | None = typer.Option(None, min=1, help="Simulated users (default: by size)"),
+    duration: str = typer.Option("60s", help="How long Locust runs: 30s, 5m, 1h"),
+    members: int | None = typer.Option(None, min=1, help="Members to seed (default: by size)"),
+    out: Path = typer.Option(Path("loadtest-report"), help="Where CSV, HTML and logs go"),
+    max_p95_ms: float = typer.Option(1000.0, help="Fail when an operation's p95 passes this"),
+    max_failure_ratio: float = typer.Option(0.01, help="Fail when failures pass this ratio"),
+) -> None:
+    """Seed a database, serve it, run the Locust personas headless, report and judge."""
+    from api import loadtest as lt
+
+    if scenario not in ("small", "large"):
+        raise typer.BadParameter("choose small or large", param_hint="--scenario")
+    shape = lt.profile(scenario)
+    seconds = _seconds(duration)
+    count = users or shape.users
+    out.mkdir(parents=True, exist_ok=True)
+    url = database or f"sqlite+aiosqlite:///{out.resolve() / 'loadtest.db'}"
+
+    console.print(f"Seeding [bold]{scenario}[/bold] ({members or shape.members:,} members)")
+    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn())
+
+    async def work(db: Database) -> dict[str, list[str]]:
+        with Progress(*columns, TimeElapsedColumn(), console=console) as bar:
+            return await lt.seed_for_load(
+                db, members or shape.members, shape.communities, count, _SeedProgress(bar)
+            )
+
+    keys = _run(Database(url, pool_size=2), work)
+    keys_file = lt.write_keys(keys, out / "keys.json")
+    with lt.serving(url, workers, out / "server.log") as host:
+        console.print(f"Serving on {host} with {workers} worker(s); {count} users for {seconds} s")
+        _locust_with_progress(lt, host, keys_file, count, shape.spawn_rate, seconds, out)
+    stats = lt.read_stats(out / "locust_stats.csv")
+    _print_load_report(stats)
+    console.print(f"Reports: {out / 'locust.html'}, {out / 'locust_stats.csv'}, server log "
+                  f"{out / 'server.log'}")  # fmt: skip
+    reasons = lt.verdict(stats, max_failure_ratio, max_p95_ms)
+    for reason in reasons:
+        errors.print(f"[red]failed[/red] {reason}")
+    if reasons:
+        raise typer.Exit(1)
+    console.print("[green]passed[/green]")
+
+
+def _seconds(text: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600}
+    value, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    if not value.isdigit() or int(value) < 1:
+        raise typer.BadParameter("write a duration as 30s, 5m or 1h", param_hint="--duration")
+    return int(value) * units[unit]
+
+
+def _locust_with_progress(
+    lt: object, host: str, keys: Path, users: int, rate: float, seconds: int, out: Path
+) -> None:
+    run_locust = lt.run_locust  # type: ignore[attr-defined]
+    process = run_locust(host, keys, users, rate, seconds, out / "locust")
+    columns = (TextColumn("{task.description:<16}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("locust", total=seconds)
+        started = time.monotonic()
+        while process.poll() is None:
+            bar.update(task, completed=min(time.monotonic() - started, seconds))
+            time.sleep(0.5)
+        bar.update(task, completed=seconds)
+    if not (out / "locust_stats.csv").exists():
+        errors.print(f"Locust wrote no statistics; see {out / 'locust_locust.log'}")
+        raise typer.Exit(2)
+
+
+def _print_load_report(stats: list[Any]) -> None:
+    table = Table(title="Load test")
+    for name in ("operation", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms"):
+        table.add_column(name, justify="left" if name == "operation" else "right")
+    for row in stats:
+        table.add_row(
+            row.name, f"{row.requests:,}", f"{row.failures:,}", f"{row.rps:,.1f}",
+            f"{row.p50:,.0f}", f"{row.p95:,.0f}", f"{row.p99:,.0f}",
+        )  # fmt: skip
+    console.print(table)
+
+
 # Simulator commands (`simulate`, `scenarios`) live with the simulator and join this app here.
 register(app)
+register_metrics(app)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,22 @@ from starlette.responses import Response
 
 from api.communities.loaders import CommunityLoaders
 from api.content.loaders import ContentLoaders
+from api.listening.loaders import ListeningLoaders
 from api.members.loaders import MemberLoaders
+from api.metrics.loaders import InsightsLoaders, MetricsLoaders
 from api.organizations.loaders import OrganizationLoaders
+from api.webhooks.loaders import WebhookLoaders
+from domain.listening.alerts import AlertService
+from domain.listening.escalations import Actor, EscalationService
+from domain.listening.mentions import MentionService
 from domain.services.communities import CommunityService
 from domain.services.content import ContentService
 from domain.services.engagement import EngagementService
+from domain.services.insights import InsightsService
 from domain.services.members import MemberService
+from domain.services.metrics import MetricsService
 from domain.services.organizations import OrganizationService, Principal
+from domain.webhooks.service import WebhookService
 
 T = TypeVar("T")
 
@@ -34,9 +43,24 @@ class Services:
     members: MemberService
     content: ContentService
     engagement: EngagementService
+    webhooks: WebhookService
+    metrics: MetricsService
+    insights: InsightsService
+    mentions: MentionService
+    escalations: EscalationService
+    alerts: AlertService
 
     @classmethod
-    def scoped(cls, session: AsyncSession, organization_id: int) -> Services:
+    def scoped(
+        cls,
+        session: AsyncSession,
+        organization_id: int,
+        *,
+        key_id: int | None = None,
+        production: bool = False,
+    ) -> Services:
+        # Escalation history names the key that made each change.
+        actor = Actor.key(key_id) if key_id is not None else Actor(None, "system")
         return cls(
             organization_id=organization_id,
             organizations=OrganizationService(session),
@@ -44,6 +68,14 @@ class Services:
             members=MemberService(session, organization_id),
             content=ContentService(session, organization_id),
             engagement=EngagementService(session, organization_id),
+            # Production refuses webhook URLs on private addresses (SSRF); development allows
+            # them so a receiver on loopback can be tried.
+            webhooks=WebhookService(session, organization_id, allow_private=not production),
+            metrics=MetricsService(session, organization_id),
+            insights=InsightsService(session, organization_id),
+            mentions=MentionService(session, organization_id),
+            escalations=EscalationService(session, organization_id, actor),
+            alerts=AlertService(session, organization_id),
         )
 
 
@@ -55,6 +87,10 @@ class Loaders:
     communities: CommunityLoaders
     members: MemberLoaders
     content: ContentLoaders
+    webhooks: WebhookLoaders
+    metrics: MetricsLoaders
+    insights: InsightsLoaders
+    listening: ListeningLoaders
 
     @classmethod
     def build(cls, services: Services, lock: asyncio.Lock) -> Loaders:
@@ -63,6 +99,10 @@ class Loaders:
             communities=CommunityLoaders.build(services, lock),
             members=MemberLoaders.build(services, lock),
             content=ContentLoaders.build(services, lock),
+            webhooks=WebhookLoaders.build(services, lock),
+            metrics=MetricsLoaders.build(services, lock),
+            insights=InsightsLoaders.build(services, lock),
+            listening=ListeningLoaders.build(services, lock),
         )
 
 
@@ -75,6 +115,8 @@ class Context:
         session: AsyncSession,
         principal: Principal,
         response: Response | None = None,
+        *,
+        production: bool = False,
     ) -> None:
         self.request = request
         # Where the trust checks put the status (429) and rate-limit headers of the reply.
@@ -83,7 +125,9 @@ class Context:
         self.principal = principal
         # Strawberry resolves sibling fields concurrently; one AsyncSession must not be.
         self.lock = asyncio.Lock()
-        self.services = Services.scoped(session, principal.organization_id)
+        self.services = Services.scoped(
+            session, principal.organization_id, key_id=principal.key_id, production=production
+        )
         self.loaders = Loaders.build(self.services, self.lock)
 
     async def run(self, call: Callable[..., Awaitable[T]], *args: Any) -> T:

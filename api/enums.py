@@ -22,6 +22,7 @@ from domain.enums import (
     Platform,
     Visibility,
 )
+from domain.metrics.window import Granularity
 
 strawberry.enum(Platform, description="Where a community lives.")
 strawberry.enum(Visibility, description="Who can see a community.")
@@ -32,9 +33,11 @@ strawberry.enum(ContentStatus, description="Where content is in its life.")
 strawberry.enum(EngagementKind, description="A member's action on content.")
 strawberry.enum(ApiKeyRole, name="Role", description="What an API key may do.")
 strawberry.enum(CommunityOrder, name="CommunityOrderField", description="What communities sort by.")
+strawberry.enum(Granularity, name="MetricsGranularity", description="How a series is bucketed.")
 
 Role = ApiKeyRole
 CommunityOrderField = CommunityOrder
+MetricsGranularity = Granularity
 
 
 @strawberry.enum(description="Which way a list is sorted.")
@@ -50,6 +53,7 @@ __all__ = [
     "EngagementKind",
     "MembershipRole",
     "MembershipState",
+    "MetricsGranularity",
     "OrderDirection",
     "Platform",
     "Role",

@@ -31,6 +31,11 @@ QUERY_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "nodes": READERS,
     "communities": READERS,
     "members": READERS,
+    # Webhook URLs and delivery logs are integration settings: those who manage them read them.
+    "webhooks": WRITERS,
+    "mentions": READERS,
+    "escalations": READERS,
+    "alerts": READERS,
 }
 
 # Root fields of Mutation, by their GraphQL name.
@@ -47,6 +52,18 @@ MUTATION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "contentDelete": WRITERS,
     "engagementRecord": INGESTERS,
     "engagementsIngest": INGESTERS,
+    "webhookCreate": WRITERS,
+    "webhookUpdate": WRITERS,
+    "webhookDelete": WRITERS,
+    "mentionRecord": INGESTERS,
+    "mentionsIngest": INGESTERS,
+    "mentionTriage": WRITERS,
+    "mentionIgnore": WRITERS,
+    "mentionRespond": WRITERS,
+    "escalationCreate": WRITERS,
+    "escalationRespond": WRITERS,
+    "escalationReassign": WRITERS,
+    "escalationResolve": WRITERS,
 }
 
 RULES: Final[dict[str, dict[str, frozenset[ApiKeyRole]]]] = {

@@ -25,6 +25,9 @@ from api.communities.queries import CommunityQuery
 from api.connections import MAX_PAGE_SIZE
 from api.content.mutations import ContentMutation
 from api.cost import CostPlanner
+from api.documents import CachedParse, CachedValidation, ValidationResults, parse_cache
+from api.listening.mutations import ListeningMutation
+from api.listening.queries import ListeningQuery
 from api.members.mutations import MemberMutation
 from api.members.queries import MemberQuery
 from api.nodes import NodeQuery
@@ -33,10 +36,18 @@ from api.ratelimit import MemoryBuckets, RateLimiter
 from api.scalars import DateTime
 from api.settings import TrustSettings
 from api.trust import SafeErrors, TrustGuard
+from api.webhooks.mutations import WebhookMutation
+from api.webhooks.queries import WebhookQuery
 from domain.errors import DomainError
 
-Query = merge_types("Query", (OrganizationQuery, NodeQuery, CommunityQuery, MemberQuery))
-Mutation = merge_types("Mutation", (CommunityMutation, MemberMutation, ContentMutation))
+Query = merge_types(
+    "Query",
+    (OrganizationQuery, NodeQuery, CommunityQuery, MemberQuery, WebhookQuery, ListeningQuery),
+)
+Mutation = merge_types(
+    "Mutation",
+    (CommunityMutation, MemberMutation, ContentMutation, WebhookMutation, ListeningMutation),
+)
 
 
 class TownsquareSchema(strawberry.Schema):
@@ -65,6 +76,13 @@ def build_schema(settings: TrustSettings, limiter: RateLimiter | None = None) ->
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         partial(TrustGuard, settings, planner, bucket),
     ]
+    if settings.document_cache_size > 0:
+        # Front ends repeat a few documents: parse and validate each once (bounded LRUs).
+        validated = ValidationResults(settings.document_cache_size)
+        extensions += [
+            partial(CachedParse, parse_cache(settings.document_cache_size)),
+            partial(CachedValidation, validated),
+        ]
     if settings.production:
         extensions += [DisableIntrospection, partial(SafeErrors, is_unexpected)]
     built = TownsquareSchema(

@@ -13,6 +13,7 @@ from domain.pagination import DEFAULT_PAGE_SIZE
 ENVIRONMENT_VARIABLE = "TOWNSQUARE_ENV"
 CORS_VARIABLE = "TOWNSQUARE_CORS_ORIGINS"
 REDIS_VARIABLE = "TOWNSQUARE_REDIS_URL"
+WEBHOOK_WORKER_VARIABLE = "TOWNSQUARE_WEBHOOK_WORKER"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class TrustSettings:
     cors_origins: tuple[str, ...] = ()
     redis_url: str | None = None
     cost_cache_size: int = 512
+    # Parsed and validated documents, and persisted queries, kept per process (LRU).
+    document_cache_size: int = 1000
+    persisted_query_cache_size: int = 1000
 
     @classmethod
     def from_env(cls) -> TrustSettings:
@@ -57,3 +61,8 @@ class TrustSettings:
 
 def is_production() -> bool:
     return os.environ.get(ENVIRONMENT_VARIABLE, "development").lower() == "production"
+
+
+def webhook_worker_enabled() -> bool:
+    """Whether the server delivers webhooks itself (set 0 when only cron runs deliveries)."""
+    return os.environ.get(WEBHOOK_WORKER_VARIABLE, "1").strip() not in {"0", "false", "no"}

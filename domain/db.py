@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from domain.errors import Conflict, FieldProblem
+from domain.events import HUB_KEY, EventHub, discard_pending, publish_committed
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
+POOL_SIZE_VARIABLE = "TOWNSQUARE_DB_POOL_SIZE"
+DEFAULT_POOL_SIZE = 10
 RACE_MESSAGE = "another write changed the same data at the same time; try again"
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -41,6 +44,17 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
 
 
+def configured_pool_size() -> int:
+    """Connections each process keeps open (TOWNSQUARE_DB_POOL_SIZE), as many again in bursts."""
+    text = os.environ.get(POOL_SIZE_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_POOL_SIZE
+    size = int(text)
+    if size < 1:
+        raise ValueError(f"{POOL_SIZE_VARIABLE} must be at least 1, not {size}")
+    return size
+
+
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside one writer; the busy timeout queues writers instead of failing.
@@ -52,10 +66,11 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(
-    url: str | None = None, *, pool_size: int = 10, echo: bool = False
+    url: str | None = None, *, pool_size: int | None = None, echo: bool = False
 ) -> AsyncEngine:
     """An async engine for `url`, with SQLite pragmas or a sized PostgreSQL pool."""
     target = async_url(url or configured_url())
+    pool_size = pool_size or configured_pool_size()
     if make_url(target).get_backend_name() == "sqlite":
         engine = create_async_engine(target, echo=echo)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
@@ -68,10 +83,16 @@ def create_engine(
 class Database:
     """One engine and its session factory, shared by a process."""
 
-    def __init__(self, url: str | None = None, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self, url: str | None = None, *, pool_size: int | None = None, echo: bool = False
+    ) -> None:
         self.url = async_url(url or configured_url())
         self.engine = create_engine(self.url, pool_size=pool_size, echo=echo)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Every session carries the hub, so `transaction()` can announce what it committed.
+        self.events = EventHub()
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={HUB_KEY: self.events}
+        )
 
     @property
     def dialect(self) -> str:
@@ -98,7 +119,10 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     except IntegrityError as error:
         # Checks ran before the write; a constraint can still trip when two writes race.
         await session.rollback()
+        discard_pending(session)
         raise Conflict([FieldProblem((), RACE_MESSAGE, "CONFLICT")]) from error
     except BaseException:
         await session.rollback()
+        discard_pending(session)
         raise
+    await publish_committed(session)

@@ -5,9 +5,10 @@ Two halves that meet at plain rows:
   memberships, threads and engagement from one seed. Rows are dicts shaped like their tables,
   except that references (`member_id`, `community_id`, ...) hold *indexes* into the lists the
   rows point at, because nothing has an id before it is written.
-- `write_community` turns those indexes into ids while it inserts: executemany in batches on one
-  connection, so the caller owns the transaction. The simulator's writer reuses it with rows it
-  generates itself.
+- `write_community` turns those indexes into ids while it inserts, in batches through
+  `domain.bulk` (COPY on PostgreSQL, driver executemany on SQLite) on one connection, so the
+  caller owns the transaction. `seed_organization` wraps it for any generator of rows: the
+  simulator's seed (`simulator/seeding.py`) passes rows drawn from a simulated community.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from faker import Faker
 from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.bulk import Columns, WriteMethod, bulk_mode, columns_of, insert_rows
 from domain.db import Database
 from domain.entities import (
     ApiKey,
@@ -50,6 +52,12 @@ from domain.enums import (
     Visibility,
 )
 from domain.errors import Conflict
+from domain.influence import recompute as recompute_influence
+from domain.metrics import engagement_weight
+from domain.orbit import reevaluate
+from domain.rollups.rebuild import rebuild_communities
+from domain.rollups.tables import ROLLUP_TABLES
+from domain.rollups.weights import UNTAGGED_MATCH
 from domain.timeutil import utcnow
 from domain.validation import SLUG_PATTERN, Problems
 
@@ -58,7 +66,7 @@ ProgressCallback = Callable[[str, int, int], None]
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-BATCH_SIZE = 5_000
+BATCH_SIZE = 20_000
 HISTORY_DAYS = 90
 MAX_HANDLE = 64
 
@@ -175,7 +183,7 @@ POOL = 600
 
 
 @dataclass
-class _Text:
+class TextPool:
     """Pools of Faker text drawn once; rows combine them, since Faker per row is too slow."""
 
     first_names: list[str]
@@ -187,7 +195,7 @@ class _Text:
     titles: list[str]
 
     @classmethod
-    def drawn(cls, fake: Faker) -> _Text:
+    def drawn(cls, fake: Faker) -> TextPool:
         return cls(
             first_names=_distinct(fake.first_name() for _ in range(POOL)),
             last_names=_distinct(fake.last_name() for _ in range(POOL)),
@@ -208,7 +216,7 @@ def _ascii_handle(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "", plain).lower()
 
 
-def _datetimes(now: datetime, seconds_ago: F64) -> list[datetime]:
+def datetimes_before(now: datetime, seconds_ago: F64) -> list[datetime]:
     """`now` minus each offset, as naive UTC datetimes (the UTC column type reads them so)."""
     base = np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us")
     offsets = np.round(seconds_ago * 1e6).astype("timedelta64[us]")
@@ -259,7 +267,7 @@ def _generate_communities(count: int, fake: Faker, now: datetime) -> list[Row]:
     return rows
 
 
-def _unique_handles(rng: np.random.Generator, text: _Text, firsts: I64, lasts: I64) -> list[str]:
+def unique_handles(rng: np.random.Generator, text: TextPool, firsts: I64, lasts: I64) -> list[str]:
     styles = rng.integers(0, 4, size=firsts.size)
     taken: set[str] = set()
     handles = []
@@ -289,16 +297,12 @@ class _People:
     interests: F64
 
 
-def _generate_members(
-    rng: np.random.Generator, text: _Text, count: int, now: datetime
-) -> tuple[list[Row], _People]:
+def profile_rows(rng: np.random.Generator, text: TextPool, created: list[datetime]) -> list[Row]:
+    """Member rows with Faker names, unique handles, bios and places, created at `created`."""
+    count = len(created)
     firsts = rng.integers(0, len(text.first_names), size=count)
     lasts = rng.integers(0, len(text.last_names), size=count)
-    handles = _unique_handles(rng, text, firsts, lasts)
-    # Few members do most of the talking: activity is log-normal.
-    activity = rng.lognormal(0.0, 1.2, size=count)
-    created_ago = rng.uniform(HISTORY_DAYS + 30, 720, size=count) * 86_400.0
-    created = _datetimes(now, created_ago)
+    handles = unique_handles(rng, text, firsts, lasts)
     jobs = rng.integers(0, len(text.jobs), size=count).tolist()
     phrases = rng.integers(0, len(text.phrases), size=count).tolist()
     places = rng.integers(0, len(text.places), size=count).tolist()
@@ -319,6 +323,16 @@ def _generate_members(
                 "version": 1,
             }
         )
+    return rows
+
+
+def _generate_members(
+    rng: np.random.Generator, text: TextPool, count: int, now: datetime
+) -> tuple[list[Row], _People]:
+    # Few members do most of the talking: activity is log-normal.
+    activity = rng.lognormal(0.0, 1.2, size=count)
+    created_ago = rng.uniform(HISTORY_DAYS + 30, 720, size=count) * 86_400.0
+    rows = profile_rows(rng, text, datetimes_before(now, created_ago))
     interests = _draw_interests(rng, count, len(TOPIC_VOCABULARY))
     return rows, _People(activity, created_ago, interests)
 
@@ -363,7 +377,7 @@ def _generate_follows(
     distinct = followers != followees
     followers, followees = followers[distinct], followees[distinct]
     newest = np.minimum(people.created_ago[followers], people.created_ago[followees])
-    created = _datetimes(now, newest * rng.random(followers.size))
+    created = datetimes_before(now, newest * rng.random(followers.size))
     following = np.bincount(followers, minlength=count).tolist()
     followed = np.bincount(followees, minlength=count).tolist()
     for index, row in enumerate(members):
@@ -402,7 +416,7 @@ def _generate_memberships(
     member, community = member[by_community], community[by_community]
     size = member.size
     joined_ago = people.created_ago[member] * rng.uniform(0.0, 1.0, size=size)
-    joined = _datetimes(now, joined_ago)
+    joined = datetimes_before(now, joined_ago)
     roles = rng.choice(len(ROLES), size=size, p=ROLE_SHARES)
     role_values = [ROLES[r].value for r in roles.tolist()]
     sizes = np.bincount(community, minlength=communities)
@@ -472,7 +486,9 @@ def _sample_topics(rng: np.random.Generator, interests: F64, authors: I64) -> I6
     return chosen
 
 
-def _sentences(rng: np.random.Generator, text: _Text, low: int, high: int, count: int) -> list[str]:
+def sentences(
+    rng: np.random.Generator, text: TextPool, low: int, high: int, count: int
+) -> list[str]:
     lengths = rng.integers(low, high + 1, size=count)
     picks = rng.integers(0, len(text.sentences), size=int(lengths.sum())).tolist()
     bodies, at = [], 0
@@ -483,7 +499,7 @@ def _sentences(rng: np.random.Generator, text: _Text, low: int, high: int, count
 
 
 def _generate_content(
-    rng: np.random.Generator, text: _Text, people: _People, joined: _Joined, now: datetime
+    rng: np.random.Generator, text: TextPool, people: _People, joined: _Joined, now: datetime
 ) -> tuple[list[Row], list[Row], _Threads]:
     members = people.activity.size
     posts = max(1, round(members * POSTS_PER_MEMBER))
@@ -521,9 +537,9 @@ def _generate_content(
     reply_kinds = (ContentKind.REPLY, ContentKind.COMMENT, ContentKind.ANSWER)
 
     rows: list[Row] = []
-    post_bodies = _sentences(rng, text, 2, 6, posts)
+    post_bodies = sentences(rng, text, 2, 6, posts)
     titles = rng.integers(0, len(text.titles), size=posts).tolist()
-    post_created = _datetimes(now, post_ago)
+    post_created = datetimes_before(now, post_ago)
     reply_count = np.bincount(parent, minlength=posts).tolist()
     for i in range(posts):
         topic = TOPIC_VOCABULARY[int(post_topic[i])]
@@ -533,7 +549,7 @@ def _generate_content(
         if kind is ContentKind.QUESTION:
             title = f"{text.titles[titles[i]]}: any advice on {keyword}?"
         rows.append(
-            _content_row(
+            content_row(
                 community=int(post_community[i]),
                 author=int(post_author[i]),
                 parent=None,
@@ -546,11 +562,11 @@ def _generate_content(
                 replies=reply_count[i],
             )
         )
-    reply_bodies = _sentences(rng, text, 1, 3, replies)
-    reply_created = _datetimes(now, reply_ago)
+    reply_bodies = sentences(rng, text, 1, 3, replies)
+    reply_created = datetimes_before(now, reply_ago)
     for i in range(replies):
         rows.append(
-            _content_row(
+            content_row(
                 community=int(reply_community[i]),
                 author=int(reply_author[i]),
                 parent=int(parent[i]),
@@ -578,10 +594,10 @@ def _generate_content(
     return rows, topic_rows, threads
 
 
-def _content_row(
+def content_row(
     *,
     community: int,
-    author: int,
+    author: int | None,
     parent: int | None,
     kind: ContentKind,
     title: str,
@@ -632,7 +648,7 @@ def _generate_engagements(
     member = np.concatenate([member, threads.author[replies]])
     kind_values = [ENGAGEMENT_KINDS[k].value for k in kind.tolist()]
     kind_values += [EngagementKind.COMMENT.value] * replies.size
-    occurred = _datetimes(now, np.concatenate([occurred_ago, threads.created_ago[replies]]))
+    occurred = datetimes_before(now, np.concatenate([occurred_ago, threads.created_ago[replies]]))
     communities = threads.community[content]
     return [
         {
@@ -665,7 +681,7 @@ def generate_demo(
     fake = Faker("en_US")
     fake.seed_instance(spec.seed)
     rng = np.random.default_rng(spec.seed)
-    text = _Text.drawn(fake)
+    text = TextPool.drawn(fake)
     rows = CommunityRows()
     rows.topics = _generate_topics(now)
     rows.communities = _generate_communities(spec.communities, fake, now)
@@ -703,11 +719,13 @@ class _Writer:
         organization_id: int,
         progress: ProgressCallback,
         batch_size: int,
+        method: WriteMethod,
     ) -> None:
         self.connection = connection
         self.organization_id = organization_id
         self.progress = progress
         self.batch_size = batch_size
+        self.method = method
 
     async def lock(self) -> None:
         """Take the write lock now: on SQLite, ids read from MAX(id) then stay ours."""
@@ -738,21 +756,16 @@ class _Writer:
         first = int(top or 0) + 1
         return list(range(first, first + count))
 
-    def _resolved(
+    def _columns(
         self, rows: Sequence[Row], references: dict[str, list[int]], ids: Sequence[int] | None
-    ) -> list[Row]:
-        resolved = []
-        for position, row in enumerate(rows):
-            out = dict(row)
-            out["organization_id"] = self.organization_id
-            if ids is not None:
-                out["id"] = ids[position]
-            for column, targets in references.items():
-                index = out[column]
-                if index is not None:
-                    out[column] = targets[index]
-            resolved.append(out)
-        return resolved
+    ) -> Columns:
+        columns = columns_of(rows)
+        for name, targets in references.items():
+            columns[name] = [None if index is None else targets[index] for index in columns[name]]
+        columns["organization_id"] = [self.organization_id] * len(rows)
+        if ids is not None:
+            columns["id"] = list(ids)
+        return columns
 
     async def insert(
         self,
@@ -774,9 +787,8 @@ class _Writer:
         for start in range(0, len(rows), self.batch_size):
             batch = rows[start : start + self.batch_size]
             batch_ids = ids[start : start + self.batch_size] if with_ids else None
-            await self.connection.execute(
-                insert(table), self._resolved(batch, references, batch_ids)
-            )
+            columns = self._columns(batch, references, batch_ids)
+            await insert_rows(self.connection, table, columns, self.method)
             self.progress(step, start + len(batch), len(rows))
         return ids
 
@@ -788,19 +800,7 @@ def _check_parents_first(rows: Sequence[Row]) -> None:
             raise ValueError(f"contents[{index}] names a parent that does not come before it")
 
 
-async def write_community(
-    connection: AsyncConnection,
-    organization_id: int,
-    rows: CommunityRows,
-    on_progress: ProgressCallback | None = None,
-    batch_size: int = BATCH_SIZE,
-) -> dict[str, int]:
-    """Insert every row of `rows` into `organization_id`; the caller owns the transaction.
-
-    References in the rows are indexes into the earlier lists (see `CommunityRows`); the
-    writer replaces them with the ids the database gives out.
-    """
-    writer = _Writer(connection, organization_id, on_progress or _noop, batch_size)
+async def _write_tables(writer: _Writer, rows: CommunityRows) -> list[int]:
     await writer.lock()
     topics = await writer.insert("topics", Topic, rows.topics, with_ids=True)
     communities = await writer.insert("communities", Community, rows.communities, with_ids=True)
@@ -833,17 +833,77 @@ async def write_community(
         rows.content_topics,
         {"content_id": contents, "topic_id": topics},
     )
+    _value_engagements(rows)
     await writer.insert(
         "engagements",
         Engagement,
         rows.engagements,
         {"community_id": communities, "content_id": contents, "member_id": members},
     )
+    return communities
+
+
+async def write_community(
+    connection: AsyncConnection,
+    organization_id: int,
+    rows: CommunityRows,
+    on_progress: ProgressCallback | None = None,
+    batch_size: int = BATCH_SIZE,
+    method: WriteMethod = "bulk",
+) -> dict[str, int]:
+    """Insert every row of `rows` into `organization_id`; the caller owns the transaction.
+
+    References in the rows are indexes into the earlier lists (see `CommunityRows`); the
+    writer replaces them with the ids the database gives out. `method` picks the bulk path
+    (COPY on PostgreSQL, driver executemany on SQLite) or SQLAlchemy's executemany.
+    """
+    writer = _Writer(connection, organization_id, on_progress or _noop, batch_size, method)
+    if method == "executemany":
+        communities = await _write_tables(writer, rows)
+    else:
+        async with bulk_mode(connection):
+            communities = await _write_tables(writer, rows)
+    # Bulk rows skip the services' incremental rollups; recompute them before the commit, and
+    # derive love, orbits and influence from the rows (a seed starts with no orbit history).
+    await rebuild_communities(
+        connection, communities, lambda done, total: writer.progress("rollups", done, total)
+    )
+    for done, community_id in enumerate(communities, start=1):
+        await reevaluate(connection, community_id, record=False)
+        writer.progress("orbits", done, len(communities))
+    await recompute_influence(connection, organization_id)
     return rows.counts()
+
+
+def _value_engagements(rows: CommunityRows) -> None:
+    """Give every engagement row without one its quality weight, vectorised.
+
+    The same rule as `domain.rollups.weights` (influence from followers times interest match),
+    with followers, interests and topics taken from the rows being written.
+    """
+    todo = [row for row in rows.engagements if "quality_weight" not in row]
+    if not todo:
+        return
+    topics = max(len(rows.topics), 1)
+    interests = np.zeros((len(rows.members), topics))
+    for row in rows.member_interests:
+        interests[row["member_id"], row["topic_id"]] = row["weight"]
+    tagged = np.zeros((len(rows.contents), topics))
+    for row in rows.content_topics:
+        tagged[row["content_id"], row["topic_id"]] = 1.0
+    member = np.array([row["member_id"] for row in todo], dtype=np.int64)
+    content = np.array([row["content_id"] for row in todo], dtype=np.int64)
+    match = np.einsum("ij,ij->i", interests[member], tagged[content])
+    match = np.where(tagged[content].any(axis=1), np.minimum(match, 1.0), UNTAGGED_MATCH)
+    followers = np.array([m.get("followers_count", 0) for m in rows.members], dtype=np.float64)
+    weights = engagement_weight(followers[member], match).tolist()
+    for row, weight in zip(todo, weights, strict=True):
+        row["quality_weight"] = weight
 
 
 # Children first, so that deleting an organization never trips a foreign key.
 _TENANT_DELETE_ORDER = (
+    *ROLLUP_TABLES,
     Engagement,
     ContentTopic,
     Content,
@@ -877,7 +937,9 @@ async def _existing_organization(connection: AsyncConnection, slug: str) -> int 
     return None if found is None else int(found)
 
 
-async def _insert_organization(connection: AsyncConnection, spec: DemoSpec, now: datetime) -> int:
+async def _insert_organization(
+    connection: AsyncConnection, slug: str, name: str, now: datetime
+) -> int:
     organization = _table(Organization)
     objectives = [
         {
@@ -894,8 +956,8 @@ async def _insert_organization(connection: AsyncConnection, spec: DemoSpec, now:
     result = await connection.execute(
         insert(organization).returning(organization.c.id),
         {
-            "slug": spec.organization_slug,
-            "name": spec.organization_name,
+            "slug": slug,
+            "name": name,
             "objectives": objectives,
             "created_at": now,
             "updated_at": now,
@@ -917,6 +979,53 @@ def _check_spec(spec: DemoSpec) -> None:
     problems.raise_if_any()
 
 
+def _exists(slug: str) -> Conflict:
+    return Conflict.single("org", f"the organization {slug!r} exists already")
+
+
+async def seed_organization(
+    database: Database,
+    slug: str,
+    name: str,
+    generate: Callable[[], CommunityRows],
+    *,
+    reset: bool = False,
+    now: datetime | None = None,
+    on_progress: ProgressCallback | None = None,
+    method: WriteMethod = "bulk",
+) -> SeedReport:
+    """Write the organization `slug` with the rows `generate()` returns, in one transaction.
+
+    Raises `Conflict` when the organization exists and `reset` is false (before generating).
+    """
+    problems = Problems()
+    problems.pattern("org", slug, SLUG_PATTERN, "may hold lower-case letters, digits and '-'")
+    problems.raise_if_any()
+    now = now or utcnow()
+    async with database.engine.connect() as connection:
+        if not reset and await _existing_organization(connection, slug):
+            raise _exists(slug)
+    started = time.perf_counter()
+    rows = generate()
+    generated = time.perf_counter()
+    async with database.engine.begin() as connection:
+        existing = await _existing_organization(connection, slug)
+        if existing is not None:
+            if not reset:
+                raise _exists(slug)
+            await delete_organization(connection, existing)
+        organization_id = await _insert_organization(connection, slug, name, now)
+        counts = await write_community(
+            connection, organization_id, rows, on_progress, method=method
+        )
+    return SeedReport(
+        organization_id=organization_id,
+        counts=counts,
+        generate_seconds=generated - started,
+        write_seconds=time.perf_counter() - generated,
+    )
+
+
 async def seed_demo(
     database: Database,
     spec: DemoSpec,
@@ -924,6 +1033,7 @@ async def seed_demo(
     reset: bool = False,
     now: datetime | None = None,
     on_progress: ProgressCallback | None = None,
+    method: WriteMethod = "bulk",
 ) -> SeedReport:
     """Write the demo organization in one transaction: all of it, or nothing.
 
@@ -931,27 +1041,13 @@ async def seed_demo(
     """
     _check_spec(spec)
     now = now or utcnow()
-    async with database.engine.connect() as connection:
-        if not reset and await _existing_organization(connection, spec.organization_slug):
-            raise Conflict.single(
-                "org", f"the organization {spec.organization_slug!r} exists already"
-            )
-    started = time.perf_counter()
-    rows = generate_demo(spec, now, on_progress)
-    generated = time.perf_counter()
-    async with database.engine.begin() as connection:
-        existing = await _existing_organization(connection, spec.organization_slug)
-        if existing is not None:
-            if not reset:
-                raise Conflict.single(
-                    "org", f"the organization {spec.organization_slug!r} exists already"
-                )
-            await delete_organization(connection, existing)
-        organization_id = await _insert_organization(connection, spec, now)
-        counts = await write_community(connection, organization_id, rows, on_progress)
-    return SeedReport(
-        organization_id=organization_id,
-        counts=counts,
-        generate_seconds=generated - started,
-        write_seconds=time.perf_counter() - generated,
+    return await seed_organization(
+        database,
+        spec.organization_slug,
+        spec.organization_name,
+        lambda: generate_demo(spec, now, on_progress),
+        reset=reset,
+        now=now,
+        on_progress=on_progress,
+        method=method,
     )

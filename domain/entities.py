@@ -254,6 +254,9 @@ class Engagement(SQLModel, table=True):
     kind: str = _enum()
     occurred_at: datetime = _at()
     created_at: datetime = _at()
+    # The engager's influence times their interest match, frozen when the action is recorded
+    # (see domain.rollups.weights), so rollups can always be rebuilt to the same sums.
+    quality_weight: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 TENANT_TABLES = (

@@ -1,14 +1,19 @@
-"""Shared fixtures: real databases (a SQLite file always, PostgreSQL when CI names one)."""
+"""Shared fixtures: real databases (a SQLite file always, PostgreSQL when CI names one), and a
+real HTTP receiver for webhooks."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from sqlmodel import SQLModel
 
-import domain.entities  # noqa: F401  (registers every table on the metadata)
+import domain.tables  # noqa: F401  (registers every table on the metadata)
 from domain.db import Database
 
 POSTGRES_URL_VARIABLE = "TOWNSQUARE_TEST_DATABASE_URL"
@@ -64,3 +69,58 @@ async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
     database = await fresh_database(sqlite_url)
     yield database
     await database.dispose()
+
+
+# ------------------------------------------------------------------------------------------
+# A real HTTP receiver on loopback, for webhook deliveries
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """An HTTP server in a thread that records each POST and answers `statuses` in turn."""
+
+    url: str
+    requests: list[Received] = field(default_factory=list)
+    # Answers for the first requests; later ones get `then`.
+    statuses: list[int] = field(default_factory=list)
+    then: int = 200
+
+    def answer(self) -> int:
+        return self.statuses.pop(0) if self.statuses else self.then
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            state.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+            status = state.answer()
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -11,10 +11,24 @@ from strawberry import relay
 
 from api.connections import Connection, page_request
 from api.enums import CommunityOrderField, OrderDirection, Platform, Visibility
+from api.enums import MetricsGranularity as Granularity
+from api.metrics.insights import (
+    Influencer,
+    OrbitFlow,
+    OrbitLevelCount,
+    RetentionCohort,
+    influencers_of,
+    orbit_flow_of,
+    orbit_levels_of,
+    retention_of,
+)
+from api.metrics.queries import metrics_of
+from api.metrics.types import MetricsReport, MetricsWindowInput
 from api.nodes import load_nodes
 from domain import entities
 from domain.enums import CommunityOrder
 from domain.repositories.communities import CommunityFilter as DomainCommunityFilter
+from domain.repositories.metrics import Scope
 
 if TYPE_CHECKING:
     from api.content.types import ContentConnection, ContentFilter
@@ -90,6 +104,36 @@ class Community(relay.Node):
 
         request = page_request(first, after, last, before)
         return await content_of(info, "community_id", self.id, filter, request)
+
+    @strawberry.field(description="Every KPI over a window, a series by bucket, and a comparison.")
+    async def metrics(
+        self,
+        info: strawberry.Info,
+        window: MetricsWindowInput,
+        granularity: Granularity = Granularity.DAY,
+        compare_to: MetricsWindowInput | None = None,
+    ) -> MetricsReport:
+        return await metrics_of(info, Scope.COMMUNITY, self.id, window, granularity, compare_to)
+
+    @strawberry.field(description="Join cohorts (weeks or months) and the share still active.")
+    async def retention(
+        self, info: strawberry.Info, cohort: Granularity = Granularity.WEEK, cohorts: int = 8
+    ) -> list[RetentionCohort]:
+        return await retention_of(info, self.id, cohort, cohorts)
+
+    @strawberry.field(description="Top members by reach and the quality they bring (at most 100).")
+    async def influencers(self, info: strawberry.Info, first: int = 10) -> list[Influencer]:
+        return await influencers_of(info, self.id, first)
+
+    @strawberry.field(description="Memberships per orbit level, now.")
+    async def orbit_levels(self, info: strawberry.Info) -> list[OrbitLevelCount]:
+        return await orbit_levels_of(info, self.id)
+
+    @strawberry.field(description="How many memberships moved between orbit levels in a window.")
+    async def orbit_flow(
+        self, info: strawberry.Info, window: MetricsWindowInput
+    ) -> list[OrbitFlow]:
+        return await orbit_flow_of(info, self.id, window)
 
 
 @strawberry.type(description="A page of communities.")

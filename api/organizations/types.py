@@ -9,9 +9,13 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from api.enums import MetricsGranularity as Granularity
 from api.enums import Role
+from api.metrics.queries import metrics_of
+from api.metrics.types import MetricsReport, MetricsWindowInput
 from api.nodes import load_nodes
 from domain import entities
+from domain.repositories.metrics import Scope
 
 
 @strawberry.type(description="A subject in the organization's vocabulary.")
@@ -68,6 +72,16 @@ class Organization(relay.Node):
         context = info.context
         rows = await context.run(context.services.organizations.topics, self.id)
         return [Topic.from_row(row) for row in rows]
+
+    @strawberry.field(description="Every KPI across all communities (members counted once).")
+    async def metrics(
+        self,
+        info: strawberry.Info,
+        window: MetricsWindowInput,
+        granularity: Granularity = Granularity.DAY,
+        compare_to: MetricsWindowInput | None = None,
+    ) -> MetricsReport:
+        return await metrics_of(info, Scope.ORGANIZATION, self.id, window, granularity, compare_to)
 
 
 @strawberry.type(description="Who is calling: the key's organization and role.")

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import domain.entities  # noqa: F401  (registers every table on the metadata)
+import domain.tables  # noqa: F401  (registers every table on the metadata)
 from domain.db import configured_url, create_engine
 
 config = context.config

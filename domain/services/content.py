@@ -11,11 +11,14 @@ from domain.db import transaction
 from domain.entities import Community, Content, Member
 from domain.enums import ContentKind, ContentStatus
 from domain.errors import NotFound
+from domain.events import CONTENT_PUBLISHED, emit
+from domain.orbit import activity_added, content_love
 from domain.pagination import Page, PageRequest
 from domain.repositories.communities import CommunityRepository
 from domain.repositories.content import ContentFilter, ContentRepository
 from domain.repositories.members import MemberRepository
 from domain.repositories.organizations import TopicRepository
+from domain.rollups.daily import content_changed
 from domain.timeutil import utcnow
 from domain.validation import Problems
 
@@ -103,6 +106,20 @@ class ContentService:
             await self.repo.replace_topics(content.id, draft.topic_ids)
             if draft.parent_id is not None:
                 await self.repo.bump_reply_count(draft.parent_id, 1)
+            emit(
+                self.session,
+                organization_id=self.organization_id,
+                name=CONTENT_PUBLISHED,
+                subject_type="Content",
+                subject_id=content.id,
+                payload={
+                    "kind": draft.kind.value,
+                    "title": draft.title,
+                    "publishedAt": now.isoformat(),
+                },
+            )
+            await content_changed(self.session, None, content)
+            await activity_added(self.session, self.organization_id, {}, content_love(content))
         return content
 
     async def _check_references(self, draft: ContentDraft, problems: Problems) -> None:
@@ -146,6 +163,7 @@ class ContentService:
             problems.raise_if_any()
         async with transaction(self.session):
             content = await self._live(content_id)
+            before = content.model_copy()
             for name in ("title", "body", "sentiment", "quality"):
                 value = getattr(changes, name)
                 if value is not None:
@@ -155,18 +173,21 @@ class ContentService:
             content.updated_at = utcnow()
             content.version += 1
             self.session.add(content)
+            await content_changed(self.session, before, content)
         return content
 
     async def delete(self, content_id: int) -> Content:
         """Soft delete: the row stays for metrics and audit, but no list shows it again."""
         async with transaction(self.session):
             content = await self._live(content_id)
+            before = content.model_copy()
             content.deleted_at = utcnow()
             content.updated_at = content.deleted_at
             content.version += 1
             self.session.add(content)
             if content.parent_id is not None:
                 await self.repo.bump_reply_count(content.parent_id, -1)
+            await content_changed(self.session, before, content)
         return content
 
     async def _live(self, content_id: int) -> Content:

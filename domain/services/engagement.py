@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,9 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.db import transaction
 from domain.entities import Content, Engagement
 from domain.enums import EngagementKind
+from domain.orbit import activity_added, engagement_love
 from domain.pagination import Page, PageRequest
 from domain.repositories.content import ContentRepository, EngagementFilter, EngagementRepository
 from domain.repositories.members import MemberRepository
+from domain.rollups.daily import engagements_added
+from domain.rollups.weights import quality_weights
 from domain.timeutil import as_utc, utcnow
 from domain.validation import Problems
 
@@ -42,6 +46,7 @@ class EngagementService:
         async with transaction(self.session):
             engagement = self.repo.add(Engagement.model_validate(rows[0]))
             await self.session.flush()
+            await self._derive(rows)
         return engagement
 
     async def ingest(self, drafts: Sequence[EngagementDraft]) -> int:
@@ -55,11 +60,18 @@ class EngagementService:
         rows = await self._validated(drafts, prefix=("items",))
         async with transaction(self.session):
             await self.session.execute(insert(Engagement), rows)
+            await self._derive(rows)
         return len(rows)
+
+    async def _derive(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Keep rollups and love current in the write's own transaction."""
+        await engagements_added(self.session, self.organization_id, rows)
+        love = engagement_love(rows, utcnow())
+        await activity_added(self.session, self.organization_id, love, {})
 
     async def _validated(
         self, drafts: Sequence[EngagementDraft], prefix: tuple[str, ...]
-    ) -> list[dict[str, object]]:
+    ) -> list[dict[str, Any]]:
         contents = await ContentRepository(self.session, self.organization_id).get_live(
             list({d.content_id for d in drafts})
         )
@@ -78,6 +90,11 @@ class EngagementService:
             )
             problems.extend(item)
         problems.raise_if_any()
+        followers = {m.id: m.followers_count for m in members.values() if m.id is not None}
+        pairs = [(d.member_id, d.content_id) for d in drafts]
+        weights = await quality_weights(self.session, pairs, followers)
+        for row, weight in zip(rows, weights, strict=True):
+            row["quality_weight"] = weight
         return rows
 
     def _row(
@@ -87,7 +104,7 @@ class EngagementService:
         member_known: bool,
         now: datetime,
         item: Problems,
-    ) -> dict[str, object]:
+    ) -> dict[str, Any]:
         if content is None:
             item.add("contentId", "content not found", "NOT_FOUND")
         elif content.published_at is None:

@@ -20,6 +20,7 @@ from domain.repositories.members import (
     MembershipRepository,
 )
 from domain.repositories.organizations import TopicRepository
+from domain.rollups.daily import membership_changed
 from domain.timeutil import utcnow
 from domain.validation import HANDLE_PATTERN, Problems
 
@@ -159,6 +160,7 @@ class MemberService:
                 )
             )
             await self.session.flush()
+            await membership_changed(self.session, None, membership)
         return membership
 
     async def change_membership(self, membership_id: int, changes: MembershipChanges) -> Membership:
@@ -170,6 +172,7 @@ class MemberService:
             membership = await self.memberships.get(membership_id)
             if membership is None:
                 raise NotFound.of("id", "membership")
+            before = membership.model_copy()
             if changes.role is not None:
                 membership.role = changes.role.value
             if changes.state is not None:
@@ -181,6 +184,7 @@ class MemberService:
             membership.updated_at = utcnow()
             membership.version += 1
             self.session.add(membership)
+            await membership_changed(self.session, before, membership)
         return membership
 
     async def get_memberships(self, membership_ids: Sequence[int]) -> dict[int, Membership]:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlmodel import SQLModel
 
-import domain.entities  # noqa: F401  (registers every table on the metadata)
+import domain.tables  # noqa: F401  (registers every table on the metadata)
 from api.app import create_app
 from domain.db import Database
 from domain.enums import ApiKeyRole

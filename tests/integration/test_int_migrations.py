@@ -8,13 +8,24 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import domain.entities  # noqa: F401  (registers every table on the metadata)
+import domain.tables  # noqa: F401  (registers every table on the metadata)
 from domain.db import Database
-from domain.schema_version import current_revision, downgrade, pending_migrations, upgrade
+from domain.schema_version import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    pending_migrations,
+    upgrade,
+)
+
+_SCRIPTS = ScriptDirectory.from_config(alembic_config())
+ALL_REVISIONS = [r.revision for r in reversed(list(_SCRIPTS.walk_revisions()))]
+HEAD = ALL_REVISIONS[-1]
 
 
 @pytest.fixture
@@ -37,9 +48,14 @@ def _differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, SQLModel.metadata))
 
 
+def test_the_migrations_form_one_line_with_a_single_head() -> None:
+    assert _SCRIPTS.get_heads() == [HEAD]
+    assert len(ALL_REVISIONS) == len({r.revision for r in _SCRIPTS.walk_revisions()})
+
+
 async def test_an_empty_database_has_every_migration_pending(empty_db: Database) -> None:
     assert await current_revision(empty_db) is None
-    assert await pending_migrations(empty_db) == ["0001"]
+    assert await pending_migrations(empty_db) == ALL_REVISIONS
 
 
 async def test_upgrading_to_head_creates_every_table_and_nothing_is_pending(
@@ -50,7 +66,7 @@ async def test_upgrading_to_head_creates_every_table_and_nothing_is_pending(
         tables = await connection.run_sync(_tables)
     assert set(SQLModel.metadata.tables) <= tables
     assert await pending_migrations(empty_db) == []
-    assert await current_revision(empty_db) == "0001"
+    assert await current_revision(empty_db) == HEAD
 
 
 async def test_the_migrated_schema_equals_the_models(empty_db: Database) -> None:
@@ -69,7 +85,7 @@ async def test_downgrading_to_base_removes_every_table_and_upgrading_again_works
         left = await connection.run_sync(_tables)
     assert left & set(SQLModel.metadata.tables) == set()
     assert await current_revision(empty_db) is None
-    assert await pending_migrations(empty_db) == ["0001"]
+    assert await pending_migrations(empty_db) == ALL_REVISIONS
     await upgrade(empty_db)
     assert await pending_migrations(empty_db) == []
 
@@ -77,4 +93,4 @@ async def test_downgrading_to_base_removes_every_table_and_upgrading_again_works
 async def test_upgrading_twice_changes_nothing(empty_db: Database) -> None:
     await upgrade(empty_db)
     await upgrade(empty_db)
-    assert await current_revision(empty_db) == "0001"
+    assert await current_revision(empty_db) == HEAD

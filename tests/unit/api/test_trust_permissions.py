@@ -12,6 +12,9 @@ GRAPHQL = schema._schema
 QUERY_FIELDS = sorted(GRAPHQL.query_type.fields) if GRAPHQL.query_type else []
 MUTATION_FIELDS = sorted(GRAPHQL.mutation_type.fields) if GRAPHQL.mutation_type else []
 READ_ROLES = {ApiKeyRole.OWNER, ApiKeyRole.MANAGER, ApiKeyRole.ANALYST, ApiKeyRole.VIEWER}
+# Integration settings (webhook URLs, delivery logs) are read only by those who manage them.
+MANAGED_QUERY_FIELDS = {"webhooks"}
+MANAGE_ROLES = {ApiKeyRole.OWNER, ApiKeyRole.MANAGER}
 
 
 def test_every_query_field_of_the_schema_is_in_the_matrix() -> None:
@@ -29,9 +32,14 @@ def test_the_matrix_names_no_field_the_schema_lacks() -> None:
     assert set(MUTATION_RULES) <= set(MUTATION_FIELDS)
 
 
-@pytest.mark.parametrize("field", QUERY_FIELDS)
+@pytest.mark.parametrize("field", sorted(set(QUERY_FIELDS) - MANAGED_QUERY_FIELDS))
 def test_every_reader_role_may_read_each_query_field(field: str) -> None:
     assert {role for role in ApiKeyRole if allowed("query", field, role)} >= READ_ROLES
+
+
+@pytest.mark.parametrize("field", sorted(MANAGED_QUERY_FIELDS))
+def test_only_owners_and_managers_may_read_integration_settings(field: str) -> None:
+    assert {role for role in ApiKeyRole if allowed("query", field, role)} == MANAGE_ROLES
 
 
 @pytest.mark.parametrize("field", MUTATION_FIELDS)
@@ -40,14 +48,20 @@ def test_analysts_and_viewers_may_write_nothing(field: str) -> None:
     assert not allowed("mutation", field, ApiKeyRole.VIEWER)
 
 
-def test_an_ingestion_key_may_only_record_engagement_and_see_itself() -> None:
+def test_an_ingestion_key_may_only_record_engagement_and_mentions_and_see_itself() -> None:
     granted = {
         field
         for operation, fields in (("query", QUERY_FIELDS), ("mutation", MUTATION_FIELDS))
         for field in fields
         if allowed(operation, field, ApiKeyRole.INGESTION)
     }
-    assert granted == {"viewer", "engagementRecord", "engagementsIngest"}
+    assert granted == {
+        "viewer",
+        "engagementRecord",
+        "engagementsIngest",
+        "mentionRecord",
+        "mentionsIngest",
+    }
 
 
 def test_a_field_nobody_listed_is_denied_to_everyone() -> None:

@@ -1,0 +1,1 @@
+"""Listening: mentions and the inbox, escalations, snowball alerts, and their live updates."""

@@ -1,0 +1,1 @@
+"""The metrics area: KPI summaries and series of communities and organizations."""

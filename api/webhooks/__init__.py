@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions of URLs to events, and their delivery log."""

@@ -1,0 +1,371 @@
+"""API benchmark: each operation side by side on Townsquare, the limit and the naive baseline.
+
+    python benchmarks/api.py --database postgresql://postgres@127.0.0.1:5432/bench
+
+One run seeds one database (dropping what it held), then for each operation starts each server
+as a uvicorn subprocess with one worker (Townsquare also with persisted queries, and with
+`--workers 2`), checks that all three answer the same JSON, and drives it with the same
+closed-loop client for the same time. Prints requests/s, p50/p95/p99 and the ratios:
+
+- townsquare: the application (`api.app:create_app`);
+- limit: `apiservers/limit.py`, a hand-written Starlette endpoint issuing the minimal SQL;
+- naive: `apiservers/naive.py`, the same schema with per-object resolvers and no caches.
+
+Operations: thread (a post with its 50 replies and their authors) and ingest (250 engagements).
+The client runs on the same machine as the server: both compete for its cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from apiclient import Run, closed_loop  # noqa: E402
+
+THREAD = (
+    "query Thread($id: ID!, $first: Int!) { node(id: $id) { ... on Content { id title body "
+    "author { id handle } replies(first: $first) { nodes { id body author { id handle } } } } } }"
+)
+INGEST = (
+    "mutation Ingest($input: EngagementsIngestInput!) { engagementsIngest(input: $input) "
+    "{ ingestedCount userErrors { field message code } } }"
+)
+REPLIES = 50
+BATCH = 250
+
+
+@dataclass
+class Seeded:
+    key: str
+    post: str
+    replies: list[str]
+    members: list[str]
+
+
+def gid(type_name: str, row_id: int | None) -> str:
+    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
+
+
+async def seed(url: str) -> Seeded:
+    """A fresh schema with one organization, a post with 50 replies by 50 authors, and a key."""
+    from sqlmodel import SQLModel
+
+    import domain.tables  # noqa: F401  (registers every table)
+    from domain.db import Database, transaction
+    from domain.entities import Community, Content, Member
+    from domain.enums import ApiKeyRole
+    from domain.schema_version import upgrade
+    from domain.services.organizations import OrganizationService
+
+    database = Database(url, pool_size=2)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.drop_all)
+        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    await upgrade(database)
+    async with database.session() as session:
+        service = OrganizationService(session)
+        organization = await service.create("bench", "Bench")
+        key = (await service.issue_key(organization.id, ApiKeyRole.OWNER)).secret  # type: ignore[arg-type]
+        org = organization.id
+        async with transaction(session):
+            community = Community(
+                organization_id=org, name="Bench", platform="forum", visibility="public"
+            )  # type: ignore[arg-type]
+            session.add(community)
+            members = [
+                Member(organization_id=org, handle=f"member{i}", display_name=f"Member {i}")  # type: ignore[arg-type]
+                for i in range(REPLIES + 1)
+            ]
+            session.add_all(members)
+            await session.flush()
+            now = time.time()
+            post = Content(
+                organization_id=org,
+                community_id=community.id,
+                author_id=members[0].id,  # type: ignore[arg-type]
+                kind="post",
+                title="A thread",
+                body="What do you think?",
+                status="published",
+                published_at=_at(now - 3600),
+                reply_count=REPLIES,
+            )
+            session.add(post)
+            await session.flush()
+            replies = [
+                Content(
+                    organization_id=org,
+                    community_id=community.id,
+                    author_id=members[i + 1].id,  # type: ignore[arg-type]
+                    parent_id=post.id,
+                    kind="reply",
+                    body=f"Reply number {i} " * 8,
+                    status="published",
+                    published_at=_at(now - 3000 + i),
+                    created_at=_at(now - 3000 + i),
+                )
+                for i in range(REPLIES)
+            ]
+            session.add_all(replies)
+            await session.flush()
+    await database.dispose()
+    return Seeded(
+        key=key,
+        post=gid("Content", post.id),
+        replies=[gid("Content", r.id) for r in replies],
+        members=[gid("Member", m.id) for m in members],
+    )
+
+
+def _at(seconds: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(kind: str, url: str, workers: int = 1) -> Iterator[int]:
+    """A uvicorn subprocess serving `kind` on a free port, until the block ends."""
+    port = free_port()
+    env = {**os.environ, "TOWNSQUARE_DATABASE_URL": url}
+    plain = url.replace("postgresql+asyncpg://", "postgresql://")
+    env["BENCH_LIMIT_DSN"] = plain
+    env["BENCH_NAIVE_URL"] = plain.replace("postgresql://", "postgresql+asyncpg://", 1)
+    common = ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+    if kind == "townsquare":
+        target = ["--factory", "api.app:create_app", "--workers", str(workers)]
+        if workers > 1:
+            env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
+    else:
+        target = [f"{kind}:app", "--app-dir", str(HERE / "apiservers")]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", *target, *common],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(port, process)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start within 60 s")
+
+
+def thread_body(seeded: Seeded, persisted: bool = False) -> Callable[[], bytes]:
+    variables = {"id": seeded.post, "first": REPLIES}
+    if persisted:
+        sha = hashlib.sha256(THREAD.encode()).hexdigest()
+        ext = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
+        body = orjson.dumps({"operationName": "Thread", "variables": variables, "extensions": ext})
+    else:
+        body = orjson.dumps({"query": THREAD, "operationName": "Thread", "variables": variables})
+    return lambda: body
+
+
+def ingest_body(seeded: Seeded) -> Callable[[], bytes]:
+    targets = seeded.replies
+    items = [
+        {
+            "contentId": targets[i % len(targets)],
+            "memberId": seeded.members[i % len(seeded.members)],
+            "kind": ("VIEW", "LIKE", "SHARE", "CLICK")[i % 4],
+        }
+        for i in range(BATCH)
+    ]
+    body = orjson.dumps(
+        {"query": INGEST, "operationName": "Ingest", "variables": {"input": {"items": items}}}
+    )
+    return lambda: body
+
+
+def answered(status: int, body: bytes) -> bool:
+    if status != 200:
+        return False
+    parsed = orjson.loads(body)
+    if parsed.get("errors") or parsed.get("data") is None:
+        return False
+    payload = parsed["data"].get("engagementsIngest")
+    return not (payload and payload["userErrors"])
+
+
+async def one(port: int, body: bytes, key: str) -> dict[str, Any]:
+    run_headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    from apiclient import HttpConnection
+
+    connection = HttpConnection("127.0.0.1", port)
+    try:
+        status, answer = await connection.post("/graphql", body, run_headers)
+    finally:
+        connection.close()
+    parsed: dict[str, Any] = orjson.loads(answer)
+    assert status == 200, (status, parsed)
+    return parsed
+
+
+@dataclass
+class Row:
+    operation: str
+    server: str
+    run: Run
+    unit: int = 1
+
+
+def measure(
+    operation: str,
+    label: str,
+    port: int,
+    body: Callable[[], bytes],
+    seeded: Seeded,
+    args: argparse.Namespace,
+    unit: int,
+) -> Row:
+    headers = {"Authorization": f"Bearer {seeded.key}", "Content-Type": "application/json"}
+    asyncio.run(
+        closed_loop("127.0.0.1", port, body, headers, answered, args.concurrency, args.warmup)
+    )
+    run = asyncio.run(
+        closed_loop("127.0.0.1", port, body, headers, answered, args.concurrency, args.seconds)
+    )
+    row = Row(operation, label, run, unit)
+    print(_line(row), flush=True)
+    return row
+
+
+def bench_operation(name: str, seeded: Seeded, url: str, args: argparse.Namespace) -> list[Row]:
+    body = thread_body(seeded) if name == "thread" else ingest_body(seeded)
+    unit = 1 if name == "thread" else BATCH
+    answers: dict[str, Any] = {}
+    rows = []
+    for kind in args.servers:
+        with server(kind, url) as port:
+            answers[kind] = asyncio.run(one(port, body(), seeded.key))
+            rows.append(measure(name, kind, port, body, seeded, args, unit))
+            if kind == "townsquare" and name == "thread":
+                persisted = thread_body(seeded, persisted=True)
+                asyncio.run(one(port, body_with_query(persisted()), seeded.key))
+                rows.append(measure(name, "townsquare+APQ", port, persisted, seeded, args, unit))
+        if kind == "townsquare" and args.workers > 1:
+            with server(kind, url, workers=args.workers) as port:
+                asyncio.run(one(port, body(), seeded.key))
+                label = f"townsquare x{args.workers} workers"
+                rows.append(measure(name, label, port, body, seeded, args, unit))
+    _same_answers(name, answers)
+    return rows
+
+
+def body_with_query(persisted: bytes) -> bytes:
+    """The persisted request with its query, as an APQ client sends it after a miss."""
+    parsed = orjson.loads(persisted)
+    parsed["query"] = THREAD
+    return orjson.dumps(parsed)
+
+
+def _same_answers(name: str, answers: dict[str, Any]) -> None:
+    data = {kind: answer.get("data") for kind, answer in answers.items()}
+    reference = data.get("townsquare")
+    for kind, value in data.items():
+        if value != reference:
+            raise SystemExit(f"{name}: {kind} answered differently from townsquare:\n{value}")
+
+
+def _line(row: Row) -> str:
+    run = row.run
+    extra = f"  ({run.throughput * row.unit:,.0f} engagements/s)" if row.unit > 1 else ""
+    return (
+        f"{row.operation:<7} {row.server:<24} {run.throughput:>9,.1f} req/s  "
+        f"p50 {run.percentile(50) * 1000:7.1f} ms  p95 {run.percentile(95) * 1000:7.1f} ms  "
+        f"p99 {run.percentile(99) * 1000:7.1f} ms  failures {run.failures}{extra}"
+    )
+
+
+def summary(rows: list[Row]) -> None:
+    print("\nratios (throughput):")
+    for operation in dict.fromkeys(r.operation for r in rows):
+        mine = {r.server: r.run.throughput for r in rows if r.operation == operation}
+        base = mine.get("townsquare")
+        if not base:
+            continue
+        parts = []
+        if mine.get("limit"):
+            parts.append(f"townsquare/limit {base / mine['limit']:.2f}")
+        if mine.get("naive"):
+            parts.append(f"townsquare/naive {base / mine['naive']:.2f}")
+        if mine.get("townsquare+APQ") and mine.get("limit"):
+            parts.append(f"townsquare+APQ/limit {mine['townsquare+APQ'] / mine['limit']:.2f}")
+        for server_name, value in mine.items():
+            if "workers" in server_name:
+                parts.append(f"{server_name}/1 worker {value / base:.2f}")
+        print(f"  {operation:<7} " + ", ".join(parts))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("TOWNSQUARE_BENCH_DATABASE_URL"),
+        help="PostgreSQL URL of a database the benchmark may wipe",
+    )
+    parser.add_argument("--operations", default="thread,ingest")
+    parser.add_argument("--servers", default="townsquare,limit,naive")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--workers", type=int, default=2, help="also run Townsquare with N")
+    args = parser.parse_args()
+    if not args.database or not args.database.startswith("postgresql"):
+        parser.error("--database must name a PostgreSQL database (it is wiped)")
+    args.servers = args.servers.split(",")
+    seeded = asyncio.run(seed(args.database))
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} cores (shared with the client), "
+        f"concurrency {args.concurrency}, {args.seconds:.0f} s per row after {args.warmup:.0f} s "
+        "warm-up, one worker unless said"
+    )
+    rows: list[Row] = []
+    for name in args.operations.split(","):
+        rows += bench_operation(name, seeded, args.database, args)
+    summary(rows)
+
+
+if __name__ == "__main__":
+    main()

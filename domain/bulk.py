@@ -1,0 +1,148 @@
+"""Bulk inserts of plain rows: COPY on PostgreSQL, driver-level executemany on SQLite.
+
+`insert_rows` takes rows already resolved to ids, as columns (one list per column), and picks
+the fastest path the connection allows:
+- PostgreSQL through asyncpg: the binary COPY protocol (`copy_records_to_table`) on the
+  connection's own driver connection, so it runs inside the caller's transaction;
+- SQLite (and any other driver): one `executemany` of tuples straight to the driver, skipping
+  SQLAlchemy's per-row statement handling;
+- `method="executemany"`: SQLAlchemy's `insert()` executemany, the baseline the benchmark
+  compares against.
+
+Values go through each column type's bind processor first, so what lands in the table is
+exactly what an ordinary insert would have stored (e.g. UTC datetimes on SQLite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+WriteMethod = Literal["bulk", "executemany"]
+Columns = dict[str, list[Any]]
+SQLITE_BULK_CACHE_KIB = 256 * 1024
+
+
+def _processor(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:
+    column_type = table.c[name].type
+    processor: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(
+        dialect
+    )
+    return processor
+
+
+def bound_tuples(table: Table, columns: Columns, dialect: Dialect) -> list[tuple[Any, ...]]:
+    """Rows as tuples in the order of `columns`, each value processed for `dialect`."""
+    processed = []
+    for name, values in columns.items():
+        processor = _processor(table, name, dialect)
+        processed.append(values if processor is None else [processor(v) for v in values])
+    return list(zip(*processed, strict=True))
+
+
+def _asyncpg_connection(raw: Any) -> Any | None:
+    driver = getattr(raw, "driver_connection", None)
+    return driver if type(driver).__module__.startswith("asyncpg") else None
+
+
+async def _copy(connection: AsyncConnection, table: Table, columns: Columns) -> bool:
+    raw = await connection.get_raw_connection()
+    driver = _asyncpg_connection(raw)
+    if driver is None:
+        return False
+    records = bound_tuples(table, columns, connection.dialect)
+    await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
+    return True
+
+
+async def _driver_executemany(connection: AsyncConnection, table: Table, columns: Columns) -> None:
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in columns)
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+    await connection.exec_driver_sql(sql, bound_tuples(table, columns, dialect))
+
+
+def _as_dicts(columns: Columns) -> list[dict[str, Any]]:
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+async def insert_rows(
+    connection: AsyncConnection,
+    table: Table,
+    columns: Columns,
+    method: WriteMethod = "bulk",
+) -> None:
+    """Insert the rows held in `columns` (equal-length lists) into `table`."""
+    if not columns or not next(iter(columns.values())):
+        return
+    if method == "executemany":
+        await connection.execute(insert(table), _as_dicts(columns))
+        return
+    if connection.dialect.name == "postgresql":
+        if await _copy(connection, table, columns):
+            return
+        # Another PostgreSQL driver (psycopg): SQLAlchemy's batched executemany is its fast path.
+        await connection.execute(insert(table), _as_dicts(columns))
+        return
+    await _driver_executemany(connection, table, columns)
+
+
+async def _skip_reference_checks(connection: AsyncConnection) -> bool:
+    """On PostgreSQL, stop firing foreign-key triggers until the transaction ends, if allowed.
+
+    Foreign-key checks cost ~90% of a COPY into tables with two references (one index probe
+    and row lock per reference per row). The writer only inserts rows that reference rows of
+    the same new organization it wrote before them in this transaction, so the checks cannot
+    fail. `session_replication_role` needs a superuser, or on PostgreSQL 15+ a role granted
+    `SET ON PARAMETER session_replication_role`; without it the checks simply stay on.
+    """
+    try:
+        async with connection.begin_nested():
+            await connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    except DBAPIError:
+        return False
+    return True
+
+
+@asynccontextmanager
+async def bulk_mode(connection: AsyncConnection) -> AsyncIterator[None]:
+    """Settings for one bulk write inside the caller's transaction, undone afterwards.
+
+    SQLite: a large page cache. Random index keys (members, content) touch pages all over each
+    index; with SQLite's default 2 MiB cache every insert reads and evicts them, which halves
+    the insert speed. PostgreSQL: no foreign-key triggers when the role may turn them off.
+    """
+    if connection.dialect.name == "postgresql":
+        skipped = await _skip_reference_checks(connection)
+        try:
+            yield
+        finally:
+            if skipped:
+                await connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
+        return
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = await connection.exec_driver_sql("PRAGMA cache_size")
+    previous = int(before.scalar_one())
+    await connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        await connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
+
+
+def columns_of(rows: Sequence[dict[str, Any]]) -> Columns:
+    """The rows' values column by column (every row has the first row's keys)."""
+    if not rows:
+        return {}
+    return {name: [row[name] for row in rows] for name in rows[0]}

@@ -1,0 +1,1 @@
+"""Listening: mentions with sentiment and topics, the inbox, escalations and snowball alerts."""

@@ -1,0 +1,30 @@
+"""Every table of the application, imported in one place so the metadata knows them all.
+
+Migrations, test fixtures and anything that creates a schema import this module. A new
+module of tables is added to the imports below and its tenant tables to `TENANT_TABLES`.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from domain import entities, events
+from domain.idempotency import tables as idempotency
+from domain.listening import tables as listening
+from domain.rollups import tables as rollups
+from domain.webhooks import tables as webhooks
+
+METADATA = SQLModel.metadata
+
+# Tables whose rows belong to one organization (all carry `organization_id`).
+TENANT_TABLES: tuple[str, ...] = (
+    *entities.TENANT_TABLES,
+    events.DomainEvent.__tablename__,
+    webhooks.Webhook.__tablename__,
+    webhooks.WebhookDelivery.__tablename__,
+    idempotency.IdempotencyKey.__tablename__,
+    *rollups.TENANT_TABLES,
+    *listening.TENANT_TABLES,
+)
+
+__all__ = ["METADATA", "TENANT_TABLES"]

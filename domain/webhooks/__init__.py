@@ -1,0 +1,1 @@
+"""Signed webhooks: subscriptions, the delivery log, the outbox dispatcher and the sender."""
