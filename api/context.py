@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.campaigns.loaders import CampaignLoaders
 from api.communities.loaders import CommunityLoaders
 from api.content.loaders import ContentLoaders
 from api.listening.loaders import ListeningLoaders
@@ -18,6 +19,8 @@ from api.members.loaders import MemberLoaders
 from api.metrics.loaders import InsightsLoaders, MetricsLoaders
 from api.organizations.loaders import OrganizationLoaders
 from api.webhooks.loaders import WebhookLoaders
+from domain.campaigns.service import CampaignService
+from domain.campaigns.workflow import ContentWorkflow
 from domain.listening.alerts import AlertService
 from domain.listening.escalations import Actor, EscalationService
 from domain.listening.mentions import MentionService
@@ -49,6 +52,8 @@ class Services:
     mentions: MentionService
     escalations: EscalationService
     alerts: AlertService
+    campaigns: CampaignService
+    workflow: ContentWorkflow
 
     @classmethod
     def scoped(
@@ -76,6 +81,9 @@ class Services:
             mentions=MentionService(session, organization_id),
             escalations=EscalationService(session, organization_id, actor),
             alerts=AlertService(session, organization_id),
+            campaigns=CampaignService(session, organization_id),
+            # Approval compares the reviewing key with the submitting one.
+            workflow=ContentWorkflow(session, organization_id, key_id),
         )
 
 
@@ -91,6 +99,7 @@ class Loaders:
     metrics: MetricsLoaders
     insights: InsightsLoaders
     listening: ListeningLoaders
+    campaigns: CampaignLoaders
 
     @classmethod
     def build(cls, services: Services, lock: asyncio.Lock) -> Loaders:
@@ -103,6 +112,7 @@ class Loaders:
             metrics=MetricsLoaders.build(services, lock),
             insights=InsightsLoaders.build(services, lock),
             listening=ListeningLoaders.build(services, lock),
+            campaigns=CampaignLoaders.build(services, lock),
         )
 
 

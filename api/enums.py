@@ -13,6 +13,7 @@ import strawberry
 
 from domain.enums import (
     ApiKeyRole,
+    CampaignStatus,
     CommunityOrder,
     ContentKind,
     ContentStatus,
@@ -29,7 +30,8 @@ strawberry.enum(Visibility, description="Who can see a community.")
 strawberry.enum(MembershipRole, description="A member's part in a community.")
 strawberry.enum(MembershipState, description="Whether a membership is still alive.")
 strawberry.enum(ContentKind, description="What a piece of content is.")
-strawberry.enum(ContentStatus, description="Where content is in its life.")
+strawberry.enum(ContentStatus, description="Where content is in its life and its approval.")
+strawberry.enum(CampaignStatus, description="Whether a campaign is planned, running or closed.")
 strawberry.enum(EngagementKind, description="A member's action on content.")
 strawberry.enum(ApiKeyRole, name="Role", description="What an API key may do.")
 strawberry.enum(CommunityOrder, name="CommunityOrderField", description="What communities sort by.")
@@ -47,6 +49,7 @@ class OrderDirection(StrEnum):
 
 
 __all__ = [
+    "CampaignStatus",
     "CommunityOrderField",
     "ContentKind",
     "ContentStatus",

@@ -36,6 +36,8 @@ QUERY_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "mentions": READERS,
     "escalations": READERS,
     "alerts": READERS,
+    "campaigns": READERS,
+    "calendar": READERS,
 }
 
 # Root fields of Mutation, by their GraphQL name.
@@ -64,6 +66,14 @@ MUTATION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "escalationRespond": WRITERS,
     "escalationReassign": WRITERS,
     "escalationResolve": WRITERS,
+    "campaignCreate": WRITERS,
+    "campaignUpdate": WRITERS,
+    "campaignClose": WRITERS,
+    "contentCreate": WRITERS,
+    "contentSubmit": WRITERS,
+    "contentApprove": WRITERS,
+    "contentReject": WRITERS,
+    "contentSchedule": WRITERS,
 }
 
 RULES: Final[dict[str, dict[str, frozenset[ApiKeyRole]]]] = {

@@ -20,6 +20,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.campaigns.mutations import CampaignMutation
+from api.campaigns.queries import CampaignQuery
 from api.communities.mutations import CommunityMutation
 from api.communities.queries import CommunityQuery
 from api.connections import MAX_PAGE_SIZE
@@ -42,11 +44,26 @@ from domain.errors import DomainError
 
 Query = merge_types(
     "Query",
-    (OrganizationQuery, NodeQuery, CommunityQuery, MemberQuery, WebhookQuery, ListeningQuery),
+    (
+        OrganizationQuery,
+        NodeQuery,
+        CommunityQuery,
+        MemberQuery,
+        WebhookQuery,
+        ListeningQuery,
+        CampaignQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (CommunityMutation, MemberMutation, ContentMutation, WebhookMutation, ListeningMutation),
+    (
+        CommunityMutation,
+        MemberMutation,
+        ContentMutation,
+        WebhookMutation,
+        ListeningMutation,
+        CampaignMutation,
+    ),
 )
 
 

@@ -199,6 +199,9 @@ class Content(SQLModel, table=True):
         Index("ix_content_parent_created", "parent_id", "created_at", "id"),
         Index("ix_content_author_created", "author_id", "created_at", "id"),
         Index("ix_content_org_status", "organization_id", "status"),
+        Index("ix_content_campaign_created", "campaign_id", "created_at", "id"),
+        # The scheduler and the calendar find due or dated items by status and time.
+        Index("ix_content_status_scheduled", "status", "scheduled_at"),
     )
 
     id: int | None = _id()
@@ -215,6 +218,13 @@ class Content(SQLModel, table=True):
     published_at: datetime | None = _at(nullable=True)
     deleted_at: datetime | None = _at(nullable=True)
     reply_count: int = Field(default=0)
+    # The approval workflow (domain/campaigns/workflow.py); all null for content published
+    # directly. The campaign table lives in domain/campaigns/tables.py.
+    campaign_id: int | None = _fk("campaign.id", nullable=True)
+    scheduled_at: datetime | None = _at(nullable=True)
+    submitted_by_key_id: int | None = _fk("api_key.id", nullable=True)
+    reviewed_by_key_id: int | None = _fk("api_key.id", nullable=True)
+    rejection_reason: str | None = Field(default=None, sa_type=String(2000), nullable=True)
     created_at: datetime = _at()
     updated_at: datetime = _at()
     version: int = Field(default=1)

@@ -43,9 +43,21 @@ class ContentKind(StrEnum):
 
 
 class ContentStatus(StrEnum):
+    """draft -> in_review -> approved or rejected -> scheduled -> published (see
+    domain/campaigns/workflow.py); content published directly starts as published."""
+
     DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
     SCHEDULED = "scheduled"
     PUBLISHED = "published"
+
+
+class CampaignStatus(StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    CLOSED = "closed"
 
 
 class EngagementKind(StrEnum):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from domain import entities, events
+from domain.campaigns import tables as campaigns
 from domain.idempotency import tables as idempotency
 from domain.listening import tables as listening
 from domain.rollups import tables as rollups
@@ -25,6 +26,7 @@ TENANT_TABLES: tuple[str, ...] = (
     idempotency.IdempotencyKey.__tablename__,
     *rollups.TENANT_TABLES,
     *listening.TENANT_TABLES,
+    *campaigns.TENANT_TABLES,
 )
 
 __all__ = ["METADATA", "TENANT_TABLES"]

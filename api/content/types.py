@@ -19,9 +19,11 @@ from domain.repositories.content import ContentFilter as DomainContentFilter
 from domain.repositories.content import EngagementFilter as DomainEngagementFilter
 
 if TYPE_CHECKING:
+    from api.campaigns.types import Campaign
     from api.communities.types import Community
     from api.members.types import Member
 
+CAMPAIGNS_TYPES = "api.campaigns.types"
 COMMUNITIES_TYPES = "api.communities.types"
 MEMBERS_TYPES = "api.members.types"
 # No row has this id: a filter naming a topic the caller cannot see matches nothing.
@@ -39,11 +41,18 @@ class Content(relay.Node):
     quality: float = strawberry.field(description="0 to 1.")
     reply_count: int
     published_at: datetime | None
+    scheduled_at: datetime | None = strawberry.field(
+        description="When the scheduler is to publish it (scheduled content)."
+    )
+    rejection_reason: str | None = strawberry.field(
+        description="Why review sent it back (rejected content)."
+    )
     created_at: datetime
     updated_at: datetime
     community_id: strawberry.Private[int]
     author_id: strawberry.Private[int | None]
     parent_id: strawberry.Private[int | None]
+    campaign_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: entities.Content) -> Content:
@@ -58,11 +67,14 @@ class Content(relay.Node):
             quality=row.quality,
             reply_count=row.reply_count,
             published_at=row.published_at,
+            scheduled_at=row.scheduled_at,
+            rejection_reason=row.rejection_reason,
             created_at=row.created_at,
             updated_at=row.updated_at,
             community_id=row.community_id,
             author_id=row.author_id,
             parent_id=row.parent_id,
+            campaign_id=row.campaign_id,
         )
 
     @classmethod
@@ -91,6 +103,17 @@ class Content(relay.Node):
             return None
         row = await info.context.loaders.members.members.load(self.author_id)
         return None if row is None else Member.from_row(row)
+
+    @strawberry.field(description="The campaign it is part of, if any.")
+    async def campaign(
+        self, info: strawberry.Info
+    ) -> Annotated[Campaign, strawberry.lazy(CAMPAIGNS_TYPES)] | None:
+        from api.campaigns.types import Campaign
+
+        if self.campaign_id is None:
+            return None
+        row = await info.context.loaders.campaigns.campaigns.load(self.campaign_id)
+        return None if row is None else Campaign.from_row(row)
 
     @strawberry.field(description="What this replies to; null at the top of a thread.")
     async def parent(self, info: strawberry.Info) -> Content | None:

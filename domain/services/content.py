@@ -75,13 +75,17 @@ class ContentService:
         self.repo = ContentRepository(session, organization_id)
         self.topics = TopicRepository(session, organization_id)
 
-    async def publish(self, draft: ContentDraft) -> Content:
+    async def check(self, draft: ContentDraft) -> None:
+        """Refuse a draft that breaks a rule or names something unknown; writes nothing."""
         problems = _check_fields(
             draft.title, draft.body, draft.topic_ids, draft.sentiment, draft.quality
         )
         problems.raise_if_any()
         await self._check_references(draft, problems)
         problems.raise_if_any()
+
+    async def publish(self, draft: ContentDraft) -> Content:
+        await self.check(draft)
         now = utcnow()
         async with transaction(self.session):
             content = self.repo.add(
@@ -106,20 +110,7 @@ class ContentService:
             await self.repo.replace_topics(content.id, draft.topic_ids)
             if draft.parent_id is not None:
                 await self.repo.bump_reply_count(draft.parent_id, 1)
-            emit(
-                self.session,
-                organization_id=self.organization_id,
-                name=CONTENT_PUBLISHED,
-                subject_type="Content",
-                subject_id=content.id,
-                payload={
-                    "kind": draft.kind.value,
-                    "title": draft.title,
-                    "publishedAt": now.isoformat(),
-                },
-            )
-            await content_changed(self.session, None, content)
-            await activity_added(self.session, self.organization_id, {}, content_love(content))
+            await announce_published(self.session, None, content)
         return content
 
     async def _check_references(self, draft: ContentDraft, problems: Problems) -> None:
@@ -211,6 +202,31 @@ class ContentService:
 
     async def topics_of(self, content_ids: Sequence[int]) -> dict[int, list[int]]:
         return await self.repo.topics_of(content_ids)
+
+
+async def announce_published(
+    session: AsyncSession, before: Content | None, content: Content
+) -> None:
+    """What publishing does besides the row: the event, the rollups, the members' love.
+
+    Called inside the publishing transaction, by direct publishing and by the scheduler alike.
+    """
+    assert content.id is not None
+    assert content.published_at is not None
+    emit(
+        session,
+        organization_id=content.organization_id,
+        name=CONTENT_PUBLISHED,
+        subject_type="Content",
+        subject_id=content.id,
+        payload={
+            "kind": content.kind,
+            "title": content.title,
+            "publishedAt": content.published_at.isoformat(),
+        },
+    )
+    await content_changed(session, before, content)
+    await activity_added(session, content.organization_id, {}, content_love(content))
 
 
 def _check_community(community: Community | None, problems: Problems) -> None:

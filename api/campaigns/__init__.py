@@ -1,0 +1,1 @@
+"""The GraphQL area of campaigns, content approval and the calendar."""

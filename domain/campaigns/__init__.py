@@ -1,0 +1,1 @@
+"""Campaigns: planning toward a KPI objective, content approval, the calendar."""

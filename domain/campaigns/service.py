@@ -1,0 +1,209 @@
+"""Planning campaigns: create, change and close them, and list them for an organization."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.campaigns.calendar import CalendarItem, calendar
+from domain.campaigns.tables import Campaign
+from domain.db import transaction
+from domain.enums import CampaignStatus
+from domain.errors import NotFound, ValidationFailed
+from domain.metrics.report import KPI_NAMES
+from domain.pagination import Ordering, Page, PageRequest
+from domain.repositories.base import TenantRepository
+from domain.repositories.organizations import TopicRepository
+from domain.timeutil import as_utc, utcnow
+from domain.validation import Problems
+
+MAX_TOPICS = 10
+CAMPAIGN_ORDER = Ordering((Campaign.created_at, Campaign.id), descending=True)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """Reach `target` of KPI `kpi` (a name of domain.metrics.report.KPI_NAMES) by `due`."""
+
+    kpi: str
+    target: float
+    due: datetime
+
+
+@dataclass(frozen=True)
+class CampaignDraft:
+    name: str
+    objective: Objective
+    starts_at: datetime
+    ends_at: datetime
+    budget: float = 0.0
+    description: str = ""
+    topic_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CampaignChanges:
+    """Fields to change; `None` leaves a field as it is."""
+
+    name: str | None = None
+    description: str | None = None
+    objective: Objective | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    budget: float | None = None
+    topic_ids: tuple[int, ...] | None = None
+
+
+class CampaignRepository(TenantRepository[Campaign]):
+    model = Campaign
+
+
+def status_of(campaign: Campaign, now: datetime) -> CampaignStatus:
+    """Planned until it starts, active from then until it is closed (ending does not close)."""
+    if campaign.status == CampaignStatus.CLOSED.value:
+        return CampaignStatus.CLOSED
+    return CampaignStatus.ACTIVE if now >= campaign.starts_at else CampaignStatus.PLANNED
+
+
+def _check_objective(objective: Objective | None, problems: Problems) -> None:
+    if objective is None:
+        return
+    if objective.kpi not in KPI_NAMES:
+        problems.add("objective.kpi", f"unknown KPI {objective.kpi!r}", "UNKNOWN_KPI")
+    if math.isnan(objective.target) or math.isinf(objective.target):
+        problems.add("objective.target", "`target` must be a number", "INVALID")
+
+
+def _check_fields(
+    name: str | None, description: str | None, budget: float | None, topic_ids: Sequence[int] | None
+) -> Problems:
+    problems = Problems()
+    problems.text("name", name, low=1, high=200)
+    problems.text("description", description, low=0, high=2000)
+    if budget is not None and (math.isnan(budget) or not 0 <= budget < 1e15):
+        problems.add("budget", "`budget` must be zero or more", "OUT_OF_RANGE")
+    if topic_ids is not None:
+        if len(topic_ids) > MAX_TOPICS:
+            problems.add("topicIds", f"at most {MAX_TOPICS} topics", "TOO_MANY")
+        if len(set(topic_ids)) != len(topic_ids):
+            problems.add("topicIds", "a topic may appear once", "DUPLICATE")
+    return problems
+
+
+def _check_dates(starts_at: datetime, ends_at: datetime, problems: Problems) -> None:
+    if as_utc(ends_at) <= as_utc(starts_at):
+        problems.add("endsAt", "a campaign must end after it starts", "ENDS_BEFORE_START")
+
+
+class CampaignService:
+    def __init__(self, session: AsyncSession, organization_id: int) -> None:
+        self.session = session
+        self.organization_id = organization_id
+        self.repo = CampaignRepository(session, organization_id)
+        self.topics = TopicRepository(session, organization_id)
+
+    async def create(self, draft: CampaignDraft) -> Campaign:
+        problems = _check_fields(draft.name, draft.description, draft.budget, draft.topic_ids)
+        _check_objective(draft.objective, problems)
+        _check_dates(draft.starts_at, draft.ends_at, problems)
+        await self._check_topics(draft.topic_ids, problems)
+        problems.raise_if_any()
+        async with transaction(self.session):
+            campaign = self.repo.add(
+                Campaign(
+                    organization_id=self.organization_id,
+                    name=draft.name.strip(),
+                    description=draft.description,
+                    objective_kpi=draft.objective.kpi,
+                    objective_target=draft.objective.target,
+                    objective_due=as_utc(draft.objective.due),
+                    topic_ids=list(draft.topic_ids),
+                    budget=draft.budget,
+                    starts_at=as_utc(draft.starts_at),
+                    ends_at=as_utc(draft.ends_at),
+                    status=CampaignStatus.PLANNED.value,
+                )
+            )
+            await self.session.flush()
+        return campaign
+
+    async def update(self, campaign_id: int, changes: CampaignChanges) -> Campaign:
+        problems = _check_fields(
+            changes.name, changes.description, changes.budget, changes.topic_ids
+        )
+        _check_objective(changes.objective, problems)
+        if changes.topic_ids is not None:
+            await self._check_topics(changes.topic_ids, problems)
+        problems.raise_if_any()
+        async with transaction(self.session):
+            campaign = await self._open(campaign_id)
+            _apply(campaign, changes)
+            problems = Problems()
+            _check_dates(campaign.starts_at, campaign.ends_at, problems)
+            problems.raise_if_any()
+            self._touch(campaign)
+        return campaign
+
+    async def close(self, campaign_id: int) -> Campaign:
+        async with transaction(self.session):
+            campaign = await self._open(campaign_id)
+            campaign.status = CampaignStatus.CLOSED.value
+            campaign.closed_at = utcnow()
+            self._touch(campaign)
+        return campaign
+
+    async def _open(self, campaign_id: int) -> Campaign:
+        campaign = await self.repo.get(campaign_id)
+        if campaign is None:
+            raise NotFound.of("id", "campaign")
+        if campaign.status == CampaignStatus.CLOSED.value:
+            raise ValidationFailed.single("id", "the campaign is closed", "CLOSED")
+        return campaign
+
+    def _touch(self, campaign: Campaign) -> None:
+        campaign.updated_at = utcnow()
+        campaign.version += 1
+        self.session.add(campaign)
+
+    async def _check_topics(self, topic_ids: Sequence[int], problems: Problems) -> None:
+        known = await self.topics.existing_ids(topic_ids)
+        for index, topic_id in enumerate(topic_ids):
+            if topic_id not in known:
+                problems.add(f"topicIds.{index}", "topic not found", "NOT_FOUND")
+
+    async def calendar(
+        self, start: datetime, end: datetime, community_ids: Sequence[int] | None = None
+    ) -> list[CalendarItem]:
+        return await calendar(self.session, self.organization_id, start, end, community_ids)
+
+    async def get_many(self, campaign_ids: Sequence[int]) -> dict[int, Campaign]:
+        return await self.repo.get_many(campaign_ids)
+
+    async def page(self, request: PageRequest) -> Page[Campaign]:
+        return await self.repo.page(self.repo.scoped(), CAMPAIGN_ORDER, request)
+
+    async def total(self) -> int:
+        return await self.repo.count(self.repo.scoped())
+
+
+def _apply(campaign: Campaign, changes: CampaignChanges) -> None:
+    if changes.name is not None:
+        campaign.name = changes.name.strip()
+    for name in ("description", "budget"):
+        value = getattr(changes, name)
+        if value is not None:
+            setattr(campaign, name, value)
+    if changes.starts_at is not None:
+        campaign.starts_at = as_utc(changes.starts_at)
+    if changes.ends_at is not None:
+        campaign.ends_at = as_utc(changes.ends_at)
+    if changes.topic_ids is not None:
+        campaign.topic_ids = list(changes.topic_ids)
+    if changes.objective is not None:
+        campaign.objective_kpi = changes.objective.kpi
+        campaign.objective_target = changes.objective.target
+        campaign.objective_due = as_utc(changes.objective.due)
