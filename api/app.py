@@ -47,12 +47,14 @@ from api.settings import (
     ENVIRONMENT_VARIABLE,
     TrustSettings,
     is_production,
+    scheduler_interval,
     webhook_worker_enabled,
 )
 from domain.db import Database
 from domain.errors import Unauthenticated
 from domain.idempotency.store import IdempotencyStore, purge_periodically
 from domain.services.organizations import OrganizationService
+from domain.services.scheduling import PublishLoop
 from domain.webhooks.dispatch import DeliverySettings
 from domain.webhooks.loop import DeliveryLoop
 
@@ -241,17 +243,20 @@ def create_app(
     limiter: RateLimiter | None = None,
     *,
     deliver_webhooks: bool | None = None,
+    publish_every: float | None = None,
 ) -> Starlette:
     """The application over `database`, or over TOWNSQUARE_DATABASE_URL when none is given.
 
     Unless `deliver_webhooks` is False (or TOWNSQUARE_WEBHOOK_WORKER=0), the server runs the
-    webhook dispatcher as a background task for as long as it serves.
+    webhook dispatcher as a background task for as long as it serves; likewise the scheduler
+    publishes due content every `publish_every` seconds (TOWNSQUARE_SCHEDULER_INTERVAL; 0 off).
     """
     db = database if database is not None else Database()
     trust = settings if settings is not None else TrustSettings.from_env()
 
     buckets = limiter or rate_limiter(trust)
     deliver = webhook_worker_enabled() if deliver_webhooks is None else deliver_webhooks
+    publish_interval = scheduler_interval() if publish_every is None else publish_every
     queries = query_store(trust.redis_url, trust.persisted_query_cache_size)
     configure_access_log()
 
@@ -261,11 +266,16 @@ def create_app(
         if deliver:
             loop = DeliveryLoop(db, DeliverySettings(allow_private=not trust.production))
             loop.start()
+        publisher = PublishLoop(db, publish_interval) if publish_interval > 0 else None
+        if publisher is not None:
+            publisher.start()
         purge = asyncio.create_task(purge_periodically(IdempotencyStore(db)))
         yield
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purge
+        if publisher is not None:
+            await publisher.stop()
         if loop is not None:
             await loop.stop()
         await db.dispose()

@@ -397,6 +397,24 @@ def webhooks_deliver(
     console.print(f"Webhooks: {created} new deliveries, {sent} attempts made")
 
 
+# ------------------------------------------------------------------------------------------
+# scheduled content
+# ------------------------------------------------------------------------------------------
+
+
+@app.command("publish-due")
+def publish_due_command(
+    database: str | None = typer.Option(None, "--database", help=DATABASE_OPTION_HELP),
+) -> None:
+    """Publish every scheduled item that is due, once (for cron, beside or instead of the
+    server's scheduler; several may run at once, each item is published by one of them)."""
+    from domain.services.scheduling import publish_due
+
+    with console.status("Publishing due content..."):
+        published = _run(_database(database), publish_due)
+    console.print(f"Published {published} scheduled items")
+
+
 @idempotency_app.command("purge")
 def idempotency_purge(
     database: str | None = typer.Option(None, "--database", help=DATABASE_OPTION_HELP),

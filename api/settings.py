@@ -14,6 +14,8 @@ ENVIRONMENT_VARIABLE = "TOWNSQUARE_ENV"
 CORS_VARIABLE = "TOWNSQUARE_CORS_ORIGINS"
 REDIS_VARIABLE = "TOWNSQUARE_REDIS_URL"
 WEBHOOK_WORKER_VARIABLE = "TOWNSQUARE_WEBHOOK_WORKER"
+SCHEDULER_INTERVAL_VARIABLE = "TOWNSQUARE_SCHEDULER_INTERVAL"
+DEFAULT_SCHEDULER_INTERVAL = 15.0
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,15 @@ def is_production() -> bool:
 def webhook_worker_enabled() -> bool:
     """Whether the server delivers webhooks itself (set 0 when only cron runs deliveries)."""
     return os.environ.get(WEBHOOK_WORKER_VARIABLE, "1").strip() not in {"0", "false", "no"}
+
+
+def scheduler_interval() -> float:
+    """Seconds between the server's passes over due scheduled content; 0 turns it off (cron
+    then runs `townsquare publish-due`)."""
+    text = os.environ.get(SCHEDULER_INTERVAL_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_SCHEDULER_INTERVAL
+    seconds = float(text)
+    if seconds < 0 or seconds != seconds:
+        raise ValueError(f"{SCHEDULER_INTERVAL_VARIABLE} must be 0 or more seconds, not {text}")
+    return seconds
