@@ -76,6 +76,14 @@ MUTATION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "contentSchedule": WRITERS,
 }
 
+# Node types some reading roles may not see through `node`/`nodes` (to them such an id is
+# unknown); every other Node type follows `node` itself.
+NODE_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
+    # Webhook URLs and delivery logs are integration settings, as `webhooks` is.
+    "Webhook": WRITERS,
+    "WebhookDelivery": WRITERS,
+}
+
 RULES: Final[dict[str, dict[str, frozenset[ApiKeyRole]]]] = {
     "query": QUERY_RULES,
     "mutation": MUTATION_RULES,
@@ -90,6 +98,11 @@ def allowed(operation: str, field: str, role: ApiKeyRole) -> bool:
     if field in META_FIELDS:
         return True
     return role in RULES.get(operation, {}).get(field, frozenset())
+
+
+def may_see_node(type_name: str, role: ApiKeyRole) -> bool:
+    """May `role` see objects of Node type `type_name` (when it may use `node` at all)?"""
+    return role in NODE_RULES.get(type_name, READERS)
 
 
 def denied_fields(operation: str, fields: Iterable[str], role: ApiKeyRole) -> list[str]:

@@ -16,10 +16,8 @@ from strawberry import relay
 
 from api.connections import Connection, from_page, page_request
 from api.nodes import load_nodes
-from api.permissions import WRITERS
+from api.permissions import may_see_node
 from domain.webhooks import tables
-
-MANAGERS = WRITERS
 
 
 @strawberry.enum(description="What a webhook can be told about.")
@@ -39,8 +37,8 @@ class WebhookDeliveryStatus(Enum):
     FAILED = tables.FAILED
 
 
-def may_manage(info: strawberry.Info) -> bool:
-    return bool(info.context.principal.role in MANAGERS)
+def may_manage(info: strawberry.Info, type_name: str = "Webhook") -> bool:
+    return may_see_node(type_name, info.context.principal.role)
 
 
 @strawberry.type(description="One event owed to a webhook: its attempts and how they went.")
@@ -85,7 +83,7 @@ class WebhookDelivery(relay.Node):
     async def resolve_nodes(
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        if not may_manage(info):
+        if not may_manage(info, "WebhookDelivery"):
             return [None for _ in node_ids]
         return await load_nodes(info.context.loaders.webhooks.deliveries, cls.from_row, node_ids)
 
