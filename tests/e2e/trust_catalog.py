@@ -12,11 +12,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from api.ids import encode_id
+from domain.campaigns.service import CampaignDraft, CampaignService, Objective
+from domain.campaigns.workflow import ContentWorkflow, PlannedContent
 from domain.db import Database
 from domain.enums import (
     ApiKeyRole,
@@ -92,6 +95,7 @@ async def build_world(database: Database) -> World:
             WebhookDraft("http://127.0.0.1:9/hooks", ("content.published",))
         )
         rows = await _rows_without_services(session, org, topic, _id(webhook.webhook.id))
+        planned = await _campaign_and_planned_content(session, org, _id(community.id))
         change = (
             await session.execute(
                 select(EscalationChange.id).where(EscalationChange.escalation_id == escalation.id)
@@ -111,11 +115,14 @@ async def build_world(database: Database) -> World:
         "EscalationChange": change,
         "Webhook": _id(webhook.webhook.id),
         **rows,
+        **planned,
     }
-    ids = {name: encode_id(name, row_id) for name, row_id in row_ids.items()}
+    ids = {name: encode_id(name, row_id) for name, row_id in row_ids.items() if "#" not in name}
     # Rows some inputs need besides the one of each type: a second member, a second mention.
     ids["Member#2"] = encode_id("Member", bob)
     ids["Mention#2"] = encode_id("Mention", _id(spare.id))
+    for step in ("draft", "review", "approved"):
+        ids[f"Content#{step}"] = encode_id("Content", row_ids.pop(f"Content#{step}"))
     return World(org, keys, ids)
 
 
@@ -147,6 +154,32 @@ async def _rows_without_services(
     session.add(delivery)
     await session.commit()
     return {"Alert": _id(alert.id), "WebhookDelivery": _id(delivery.id)}
+
+
+async def _campaign_and_planned_content(session: Any, org: int, community: int) -> dict[str, int]:
+    """A campaign, and content at each approval step: a draft, one in review and an approved
+    one. The workflow runs without a key, so any key may review what it submitted."""
+    now = datetime.now(UTC)
+    campaign = await CampaignService(session, org).create(
+        CampaignDraft(
+            "Launch", Objective("conversions", 10, now + timedelta(days=30)), now, now + DAY * 30
+        )
+    )
+    workflow = ContentWorkflow(session, org, None)
+    steps: dict[str, int] = {"Campaign": _id(campaign.id)}
+    for step, moves in (("draft", 0), ("review", 1), ("approved", 2)):
+        content = await workflow.create(
+            PlannedContent(community, ContentKind.POST, f"{step} copy", campaign_id=campaign.id)
+        )
+        if moves >= 1:
+            await workflow.submit(_id(content.id))
+        if moves >= 2:
+            await workflow.approve(_id(content.id))
+        steps[f"Content#{step}"] = _id(content.id)
+    return steps
+
+
+DAY = timedelta(days=1)
 
 
 def _id(value: int | None) -> int:
@@ -250,7 +283,48 @@ MUTATIONS: dict[str, Entry] = {
         lambda ids: {"id": ids["Escalation"], "assigneeId": ids["Member"]},
     ),
     "escalationResolve": Entry("EscalationResolveInput", lambda ids: {"id": ids["Escalation"]}),
+    "campaignCreate": Entry(
+        "CampaignCreateInput",
+        lambda ids: {
+            "name": "Spring",
+            "objective": {"kpi": "conversions", "target": 5, "due": _later(20)},
+            "startsAt": _later(1),
+            "endsAt": _later(10),
+            "topicIds": [ids["Topic"]],
+        },
+    ),
+    "campaignUpdate": Entry(
+        "CampaignUpdateInput",
+        lambda ids: {"id": ids["Campaign"], "budget": 100.0, "topicIds": [ids["Topic"]]},
+    ),
+    "campaignClose": Entry("CampaignCloseInput", lambda ids: {"id": ids["Campaign"]}),
+    "contentCreate": Entry(
+        "ContentCreateInput",
+        lambda ids: {
+            "communityId": ids["Community"],
+            "kind": "ARTICLE",
+            "body": "planned",
+            "campaignId": ids["Campaign"],
+            "authorId": ids["Member"],
+            "topicIds": [ids["Topic"]],
+        },
+    ),
+    "contentSubmit": Entry("ContentSubmitInput", lambda ids: {"id": ids["Content#draft"]}),
+    "contentApprove": Entry("ContentApproveInput", lambda ids: {"id": ids["Content#review"]}),
+    "contentReject": Entry(
+        "ContentRejectInput", lambda ids: {"id": ids["Content#review"], "reason": "off brand"}
+    ),
+    "contentSchedule": Entry(
+        "ContentScheduleInput", lambda ids: {"id": ids["Content#approved"], "at": _later(2)}
+    ),
 }
 
+
+def _later(days: int) -> str:
+    return (datetime.now(UTC) + DAY * days).isoformat()
+
+
 # Required arguments of root query fields, besides the id arguments the test fills itself.
-QUERY_ARGUMENTS: dict[str, dict[str, Any]] = {}
+QUERY_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "calendar": {"from": _later(-30), "to": _later(30)},
+}
