@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import orjson
 import pytest
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from domain.db import Database, transaction
 from domain.entities import Community, Organization
 from domain.enums import ContentKind
 from domain.events import ALERT_RAISED, CONTENT_PUBLISHED, emit
 from domain.services.content import ContentDraft, ContentService
+from domain.timeutil import utcnow
 from domain.webhooks.backoff import RetryPolicy
 from domain.webhooks.dispatch import DeliverySettings, Dispatcher
 from domain.webhooks.service import WebhookDraft, WebhookService
@@ -176,21 +179,32 @@ async def test_a_worker_that_dies_holding_a_claim_gives_it_up_when_its_lease_end
     organization_id, community_id = await _organization(db)
     await _subscribe(db, organization_id, receiver.url)
     await _publish(db, organization_id, community_id, "Orphan")
-    short_lease = DeliverySettings(
-        retry=FAST.retry, lease_seconds=0.2, settle_seconds=0.0, allow_private=True
+    # A long lease, ended by moving the clock of the row rather than by sleeping: a short real
+    # lease made the test depend on how busy the machine was.
+    lease = DeliverySettings(
+        retry=FAST.retry, lease_seconds=600, settle_seconds=0.0, allow_private=True
     )
-    doomed = Dispatcher(db, short_lease)
+    doomed = Dispatcher(db, lease)
     await doomed.fan_out()
     _token, claimed = await doomed._claim()  # claims, then "crashes" before sending
     assert len(claimed) == 1
 
-    other = Dispatcher(db, short_lease)
+    other = Dispatcher(db, lease)
     assert await other.send_due() == 0
-    await asyncio.sleep(0.25)
+    await _end_leases(db)
     assert await other.send_due() == 1
     [delivery] = await _deliveries(db)
     assert delivery.status == SUCCEEDED
     assert len(receiver.requests) == 1
+
+
+async def _end_leases(db: Database) -> None:
+    async with db.session() as session, transaction(session):
+        await session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.status) == PENDING)
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
 
 
 async def test_two_workers_sending_at_once_never_send_a_delivery_twice(
