@@ -30,6 +30,7 @@ from strawberry.types import ExecutionResult
 from api.access import AccessMiddleware, RequestRecord, configure_access_log, request_record
 from api.auth import bearer_key, unauthenticated
 from api.context import Context
+from api.exports import export_endpoint
 from api.health import healthz, readyz
 from api.idempotency import Idempotent, graphql_mutation
 from api.observability import metrics_endpoint, operation_label, worker_exited
@@ -291,6 +292,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/export/{kind}.{format}", export_endpoint, methods=["GET"]),
             Route("/graphql", Idempotent(graphql, db, graphql_mutation), methods=["GET", "POST"]),
         ],
         middleware=[Middleware(AccessMiddleware, database=db), cors(trust)],

@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from api.exports import register as register_exports
 from api.metrics.cli import register as register_metrics
 from domain.db import Database, configured_url
 from domain.enums import ApiKeyRole
@@ -526,6 +527,7 @@ def _print_load_report(stats: list[Any]) -> None:
 # Simulator commands (`simulate`, `scenarios`) live with the simulator and join this app here.
 register(app)
 register_metrics(app)
+register_exports(app)
 
 
 if __name__ == "__main__":

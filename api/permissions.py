@@ -24,6 +24,10 @@ WRITERS: Final = frozenset({OWNER, MANAGER})
 INGESTERS: Final = frozenset({OWNER, MANAGER, INGESTION})
 EVERYONE: Final = frozenset(ApiKeyRole)
 
+# CRM exports (GET /export/...) carry members' personal data: staff who read analyses may take
+# them; viewers see dashboards only and ingestion keys only write.
+EXPORT_ROLES: Final = frozenset({OWNER, MANAGER, ANALYST})
+
 # Root fields of Query, by their GraphQL name.
 QUERY_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "viewer": EVERYONE,
