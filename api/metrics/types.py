@@ -50,13 +50,26 @@ class MetricsSummary:
         description="Engagements weighted by the engager's influence and interest match."
     )
     net_sentiment: float = strawberry.field(
-        description="% positive - % negative over comments and replies, -100 to 100."
+        description=(
+            "% positive - % negative over comments, replies and (for an organization) "
+            "mentions, -100 to 100."
+        )
+    )
+    mentions: int = strawberry.field(
+        description="Mentions of the brand heard in the window (organizations only)."
     )
     response_rate: float = strawberry.field(
-        description="Share of questions a staff member answered."
+        description="Share of questions, and of mentioned complaints and questions, answered."
     )
     median_first_response_seconds: float | None = strawberry.field(
-        description="Median seconds to the first staff answer; null when none was answered."
+        description="Median seconds to the first answer; null when none was answered."
+    )
+    escalations: int = strawberry.field(description="Escalations opened in the window.")
+    escalation_sla: float | None = strawberry.field(
+        description="Share of those escalations answered within their target; null with none."
+    )
+    median_escalation_response_seconds: float | None = strawberry.field(
+        description="Median seconds from escalation to the expert's first response."
     )
     joins: int
     churned: int
@@ -66,7 +79,7 @@ class MetricsSummary:
     strategy_alignment: float = strawberry.field(
         description="Share of conversation on strategic topics, weighted by advantage."
     )
-    conversions: int = strawberry.field(description="Conversions (none are recorded yet).")
+    conversions: int = strawberry.field(description="Conversions recorded in the window.")
     conversion_value: float
     roi: float | None = strawberry.field(description="Value / cost; null when nothing was spent.")
 

@@ -18,7 +18,7 @@ from domain.metrics.engagement import (
     conversation_rate,
     engagement_rate,
 )
-from domain.metrics.response import median_first_response_time, response_rate
+from domain.metrics.response import escalation_sla, median_first_response_time, response_rate
 from domain.metrics.sentiment import net_sentiment
 from domain.metrics.strategy import strategy_alignment
 
@@ -58,6 +58,21 @@ class Totals:
 
 
 @dataclass
+class ListeningInputs:
+    """Mentions and escalations of a window: they join comments in sentiment and responses."""
+
+    mentions: int = 0
+    positive_mentions: int = 0
+    negative_mentions: int = 0
+    mentions_needing_answer: int = 0
+    mentions_answered: int = 0
+    mention_response_seconds: list[float] = field(default_factory=list)
+    escalations: int = 0
+    escalations_within_target: int = 0
+    escalation_response_seconds: list[float] = field(default_factory=list)
+
+
+@dataclass
 class WindowInputs:
     """What a window's KPIs need beyond its additive totals."""
 
@@ -77,6 +92,7 @@ class WindowInputs:
     conversions: int = 0
     conversion_value: float = 0.0
     cost: float | None = None
+    listening: ListeningInputs = field(default_factory=ListeningInputs)
 
 
 @dataclass(frozen=True)
@@ -97,8 +113,12 @@ class Summary:
     applause_rate: float
     quality_weighted_engagement: float
     net_sentiment: float
+    mentions: int
     response_rate: float
     median_first_response_seconds: float | None
+    escalations: int
+    escalation_sla: float | None
+    median_escalation_response_seconds: float | None
     joins: int
     churned: int
     churn_rate: float
@@ -113,6 +133,7 @@ class Summary:
 def summarize(inputs: WindowInputs) -> Summary:
     """The KPIs of one window."""
     t = inputs.totals
+    heard = inputs.listening
     return Summary(
         audience_size=inputs.audience_end,
         active_members=inputs.active_members,
@@ -127,9 +148,29 @@ def summarize(inputs: WindowInputs) -> Summary:
         conversation_rate=conversation_rate(t.comments, t.posts),
         applause_rate=applause_rate(t.likes, t.posts),
         quality_weighted_engagement=t.quality_weighted,
-        net_sentiment=net_sentiment(t.positive_voices, t.negative_voices, t.voices),
-        response_rate=response_rate(inputs.questions_answered, inputs.questions_asked),
-        median_first_response_seconds=median_first_response_time(inputs.response_seconds),
+        net_sentiment=net_sentiment(
+            t.positive_voices + heard.positive_mentions,
+            t.negative_voices + heard.negative_mentions,
+            t.voices + heard.mentions,
+        ),
+        mentions=heard.mentions,
+        response_rate=response_rate(
+            inputs.questions_answered + heard.mentions_answered,
+            inputs.questions_asked + heard.mentions_needing_answer,
+        ),
+        median_first_response_seconds=median_first_response_time(
+            [*inputs.response_seconds, *heard.mention_response_seconds]
+        ),
+        escalations=heard.escalations,
+        # With no escalation in the window there is no SLA to attain: null, not 0 % or 100 %.
+        escalation_sla=(
+            escalation_sla(heard.escalations_within_target, heard.escalations)
+            if heard.escalations
+            else None
+        ),
+        median_escalation_response_seconds=median_first_response_time(
+            heard.escalation_response_seconds
+        ),
         joins=t.joins,
         churned=t.churns,
         churn_rate=churn_rate(t.churns, inputs.audience_start),

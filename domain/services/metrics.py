@@ -20,8 +20,16 @@ from domain.metrics import (
     engagement_rate,
     net_sentiment,
 )
-from domain.metrics.report import STICKINESS_DAYS, Summary, Totals, WindowInputs, summarize
+from domain.metrics.report import (
+    STICKINESS_DAYS,
+    ListeningInputs,
+    Summary,
+    Totals,
+    WindowInputs,
+    summarize,
+)
 from domain.metrics.window import Granularity, Window
+from domain.repositories.listening_metrics import listening_inputs
 from domain.repositories.metrics import MetricsRepository, Question, Scope
 
 
@@ -121,6 +129,7 @@ class MetricsService:
         questions = await repo.questions(scope, keys, window)
         topics = await repo.topic_volume(scope, keys, window)
         relationship = await repo.relationship(scope, keys)
+        heard = await listening_inputs(repo.session, repo.organization_id, scope, keys, window)
         found = {}
         for key in keys:
             days = daily.get(key, {})
@@ -144,6 +153,7 @@ class MetricsService:
                 topic_advantage=[a for _, a in volume],
                 love=love,
                 trust=trust,
+                listening=heard.get(key, ListeningInputs()),
             )
             found[key] = _Window(inputs, dict(days))
         return found

@@ -16,7 +16,10 @@ from domain.listening.alerts import AlertService, SnowballWatch
 from domain.listening.escalations import Actor, EscalationDraft, EscalationService
 from domain.listening.mentions import MentionDraft, MentionService
 from domain.listening.tables import ListeningSettings
+from domain.metrics.window import Window
 from domain.pagination import PageRequest
+from domain.repositories.metrics import Scope
+from domain.services.metrics import MetricsQuery, MetricsService
 
 
 @pytest.fixture
@@ -256,3 +259,41 @@ async def test_kpi_figures_are_counted_from_rows_as_by_hand(db: Database, world:
     assert sla.sla == pytest.approx(1 / 3)
     assert sla.median_first_response_seconds == (3600 + 30 * 3600) / 2
     assert (empty.escalations, empty.sla, empty.median_first_response_seconds) == (0, 0.0, None)
+
+
+async def test_an_organization_summary_counts_mentions_and_escalations_by_the_same_figures(
+    db: Database, world: World
+) -> None:
+    clock = Clock()
+    drafts = [
+        MentionDraft("f", "great", author_handle="a", sentiment=0.6),
+        MentionDraft("f", "broken?", author_handle="b", sentiment=-0.7),
+        MentionDraft("f", "how?", author_handle="c", sentiment=0.0),
+    ]
+    async with db.session() as session:
+        made = await MentionService(session, world.organization_id, clock).ingest(drafts)
+        clock.now = NOW + timedelta(minutes=10)
+        await MentionService(session, world.organization_id, clock).respond(made[1].id or 0, "ok")
+        svc = escalations(session, world, clock)
+        clock.now = NOW
+        fast = await svc.create(EscalationDraft(mention_id=made[0].id))
+        await svc.create(EscalationDraft(mention_id=made[2].id))
+        clock.now = NOW + timedelta(hours=2)
+        await svc.respond(fast.id or 0, "done")
+        window = Window.between(NOW - timedelta(hours=12), NOW + timedelta(hours=11))
+        service = MetricsService(session, world.organization_id)
+        organization = await service.reports(
+            Scope.ORGANIZATION, [world.organization_id], MetricsQuery(window)
+        )
+        community = await service.reports(Scope.COMMUNITY, [world.community], MetricsQuery(window))
+    summary = organization[world.organization_id].summary
+    assert summary.mentions == 3
+    assert summary.net_sentiment == pytest.approx(100 * (1 - 1) / 3)
+    # The complaint and the question need an answer; the complaint got one after 10 minutes.
+    assert summary.response_rate == pytest.approx(1 / 2)
+    assert summary.median_first_response_seconds == 600
+    assert (summary.escalations, summary.escalation_sla) == (2, pytest.approx(1 / 2))
+    assert summary.median_escalation_response_seconds == 2 * 3600
+    # Mentions belong to the brand, not to a community: the community's figures leave them out.
+    alone = community[world.community].summary
+    assert (alone.mentions, alone.escalations, alone.escalation_sla) == (0, 0, None)

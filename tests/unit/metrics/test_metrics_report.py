@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.metrics.report import Totals, WindowInputs, changes, summarize
+from domain.metrics.report import ListeningInputs, Totals, WindowInputs, changes, summarize
 from domain.metrics.window import Granularity, Window
 
 counts = st.integers(0, 10_000)
@@ -46,6 +46,28 @@ def test_a_hand_computed_window_gives_the_expected_kpis() -> None:
     assert summary.strategy_alignment == (6 * 0.5) / 8
     assert summary.roi is None
     assert summary.conversions == 0
+    assert (summary.mentions, summary.escalations, summary.escalation_sla) == (0, 0, None)
+
+
+def test_mentions_join_comments_in_sentiment_and_responses_and_escalations_give_the_sla() -> None:
+    heard = ListeningInputs(
+        mentions=5, positive_mentions=1, negative_mentions=3, mentions_needing_answer=4,
+        mentions_answered=1, mention_response_seconds=[30.0], escalations=4,
+        escalations_within_target=3, escalation_response_seconds=[10.0, 20.0, 90.0],
+    )  # fmt: skip
+    inputs = WindowInputs(
+        totals=Totals(positive_voices=3, negative_voices=1, voices=5),
+        questions_asked=2, questions_answered=2, response_seconds=[60.0, 600.0],
+        listening=heard,
+    )  # fmt: skip
+
+    summary = summarize(inputs)
+
+    assert summary.net_sentiment == 100 * ((3 + 1) - (1 + 3)) / (5 + 5)
+    assert summary.response_rate == (2 + 1) / (2 + 4)
+    assert summary.median_first_response_seconds == 60.0
+    assert summary.escalation_sla == 3 / 4
+    assert summary.median_escalation_response_seconds == 20.0
 
 
 def test_an_empty_window_is_all_zeros_and_no_median() -> None:
