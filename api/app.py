@@ -10,6 +10,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -19,12 +20,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.access import AccessMiddleware, RequestRecord, configure_access_log, request_record
@@ -34,6 +37,7 @@ from api.exports import export_endpoint
 from api.health import healthz, readyz
 from api.idempotency import Idempotent, graphql_mutation
 from api.observability import metrics_endpoint, operation_label, worker_exited
+from api.permissions import READERS
 from api.persisted import (
     PersistedQueryRefusal,
     QueryStore,
@@ -51,6 +55,9 @@ from api.settings import (
     scheduler_interval,
     webhook_worker_enabled,
 )
+from api.subscriptions.bridge import EventBridge, broadcaster_for
+from api.subscriptions.broadcast import Broadcaster
+from api.subscriptions.context import LiveContext
 from domain.db import Database
 from domain.errors import Unauthenticated
 from domain.idempotency.store import IdempotencyStore, purge_periodically
@@ -77,6 +84,8 @@ UNRUNNABLE = frozenset(
         "INTROSPECTION_DISABLED",
     }
 )
+# A websocket must say who it is this soon after opening, or it is closed (4408).
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
 
 
 class ScopedRequestAdapter(StarletteRequestAdapter):
@@ -98,18 +107,28 @@ class TownsquareGraphQL(GraphQL):
         settings: TrustSettings,
         limiter: RateLimiter,
         queries: QueryStore,
+        broadcaster: Broadcaster,
     ) -> None:
         # Strawberry refuses mutations over GET by itself; production refuses GET altogether.
+        # Subscriptions speak graphql-transport-ws only: the legacy graphql-ws protocol (and
+        # Strawberry's HTTP streaming transports) are left off.
         super().__init__(
             build_schema(settings, limiter),
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=not settings.production,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
         )
         self.database = database
         self.settings = settings
         self.queries = queries
+        self.broadcaster = broadcaster
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # The key arrives in `connection_init`, checked by `on_ws_connect`.
+            await super().__call__(scope, receive, send)
+            return
         try:
             await self._serve(scope, receive, send)
         except PersistedQueryRefusal as refusal:
@@ -151,6 +170,10 @@ class TownsquareGraphQL(GraphQL):
     async def get_context(  # type: ignore[override]
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        if isinstance(request, WebSocket):
+            return LiveContext(
+                request, self.database, self.broadcaster, production=self.settings.production
+            )
         state = request.scope.get(STATE_KEY)
         if state is None:
             # Only the IDE page gets here unauthenticated, and it executes nothing.
@@ -163,6 +186,21 @@ class TownsquareGraphQL(GraphQL):
             response,  # type: ignore[arg-type]
             production=self.settings.production,
         )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object]:  # type: ignore[override]
+        """Admit a websocket whose `connection_init` carries a key of a reading role."""
+        assert isinstance(context, LiveContext)
+        try:
+            principal = await context.authenticate()
+        except Unauthenticated as reason:
+            raise ConnectionRejectionError(
+                {"code": "UNAUTHENTICATED", "message": str(reason)}
+            ) from reason
+        if principal.role not in READERS:
+            raise ConnectionRejectionError(
+                {"code": "FORBIDDEN", "message": f"a {principal.role.value} key may not subscribe"}
+            )
+        return {"role": principal.role.value}
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -259,6 +297,7 @@ def create_app(
     deliver = webhook_worker_enabled() if deliver_webhooks is None else deliver_webhooks
     publish_interval = scheduler_interval() if publish_every is None else publish_every
     queries = query_store(trust.redis_url, trust.persisted_query_cache_size)
+    broadcaster = broadcaster_for(trust.redis_url)
     configure_access_log()
 
     @asynccontextmanager
@@ -271,7 +310,9 @@ def create_app(
         if publisher is not None:
             publisher.start()
         purge = asyncio.create_task(purge_periodically(IdempotencyStore(db)))
+        bridge = EventBridge(db, broadcaster)
         yield
+        await bridge.close()
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purge
@@ -286,7 +327,7 @@ def create_app(
                 await close()
         worker_exited(os.getpid())
 
-    graphql = TownsquareGraphQL(db, trust, buckets, queries)
+    graphql = TownsquareGraphQL(db, trust, buckets, queries, broadcaster)
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
@@ -294,6 +335,7 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/export/{kind}.{format}", export_endpoint, methods=["GET"]),
             Route("/graphql", Idempotent(graphql, db, graphql_mutation), methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
         ],
         middleware=[Middleware(AccessMiddleware, database=db), cors(trust)],
         lifespan=lifespan,

@@ -119,6 +119,9 @@ class Loaders:
 class Context:
     """What every resolver of one request sees as `info.context`."""
 
+    # True on a websocket connection (api.subscriptions.context.LiveContext).
+    live = False
+
     def __init__(
         self,
         request: Request,

@@ -88,9 +88,18 @@ NODE_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "WebhookDelivery": WRITERS,
 }
 
+# Root fields of Subscription (graphql-transport-ws only), by their GraphQL name.
+SUBSCRIPTION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
+    "mentionAdded": READERS,
+    "escalationChanged": READERS,
+    "alertRaised": READERS,
+    "metricsUpdated": READERS,
+}
+
 RULES: Final[dict[str, dict[str, frozenset[ApiKeyRole]]]] = {
     "query": QUERY_RULES,
     "mutation": MUTATION_RULES,
+    "subscription": SUBSCRIPTION_RULES,
 }
 
 # Meta fields answer from the schema alone; introspection itself is switched off in production.
@@ -98,7 +107,7 @@ META_FIELDS: Final = frozenset({"__typename", "__schema", "__type"})
 
 
 def allowed(operation: str, field: str, role: ApiKeyRole) -> bool:
-    """May `role` select root `field` of `operation` ("query" or "mutation")?"""
+    """May `role` select root `field` of `operation` ("query", "mutation", "subscription")?"""
     if field in META_FIELDS:
         return True
     return role in RULES.get(operation, {}).get(field, frozenset())

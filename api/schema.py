@@ -30,8 +30,10 @@ from api.cost import CostPlanner
 from api.documents import CachedParse, CachedValidation, ValidationResults, parse_cache
 from api.listening.mutations import ListeningMutation
 from api.listening.queries import ListeningQuery
+from api.listening.subscriptions import ListeningSubscription
 from api.members.mutations import MemberMutation
 from api.members.queries import MemberQuery
+from api.metrics.subscriptions import MetricsSubscription
 from api.nodes import NodeQuery
 from api.organizations.queries import OrganizationQuery
 from api.ratelimit import MemoryBuckets, RateLimiter
@@ -65,6 +67,7 @@ Mutation = merge_types(
         CampaignMutation,
     ),
 )
+Subscription = merge_types("Subscription", (ListeningSubscription, MetricsSubscription))
 
 
 class TownsquareSchema(strawberry.Schema):
@@ -105,6 +108,7 @@ def build_schema(settings: TrustSettings, limiter: RateLimiter | None = None) ->
     built = TownsquareSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(
             relay_max_results=MAX_PAGE_SIZE,

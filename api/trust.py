@@ -19,6 +19,7 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
 )
 from graphql.utilities import get_operation_ast
@@ -71,13 +72,32 @@ class TrustGuard(SchemaExtension):
         if operation is None or context.context is None:
             yield
             return
-        refusal = await self._refusal(operation)
+        refusal = self._wrong_transport(operation) or await self._refusal(operation)
         if refusal is not None:
+            if operation.operation == OperationType.SUBSCRIPTION:
+                # Strawberry starts a subscription whatever `result` holds: only raising stops it
+                # (the client gets the error and `complete`, and nothing is subscribed).
+                raise refusal
             context.result = ExecutionResult(data=None, errors=[refusal])
             yield
             return
         yield
         await self._settle()
+
+    def _wrong_transport(self, operation: OperationDefinitionNode) -> GraphQLError | None:
+        """Subscriptions go over the websocket, queries and mutations over HTTP (where
+        idempotency keys, access logs and per-request sessions apply)."""
+        live = getattr(self.execution_context.context, "live", False)
+        subscription = operation.operation == OperationType.SUBSCRIPTION
+        if live == subscription:
+            return None
+        message = (
+            "Subscribe over a websocket at /graphql with the graphql-transport-ws protocol."
+            if subscription
+            else "Send queries and mutations as HTTP POST to /graphql; the websocket carries "
+            "subscriptions only."
+        )
+        return _error(message, "BAD_REQUEST")
 
     async def _refusal(self, operation: OperationDefinitionNode) -> GraphQLError | None:
         """Why the operation may not run, or None; takes its cost from the bucket if it may."""

@@ -3,6 +3,8 @@
 Every contribution is a pure function of one raw row (`*_counts`), so a write adds the new
 row's contribution and subtracts the old one's, and `rebuild` recomputes the same sums from the
 rows alone. Upserts add in the database, so concurrent writers never lose an increment.
+Each write that changes a community's rollups also emits `metrics.updated` for it, so live
+dashboards know to redraw (the API coalesces bursts of them before they reach subscribers).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.entities import Content, Membership
 from domain.enums import ContentKind, EngagementKind, MembershipState
+from domain.events import METRICS_UPDATED, emit
 from domain.metrics.sentiment import NEUTRAL_BAND
 from domain.rollups.tables import CommunityDaily, MemberActivityDay
 from domain.rollups.upsert import add_to, insert_new
@@ -93,7 +96,25 @@ class Tally:
         return rows
 
     async def write(self, session: AsyncSession) -> None:
-        await add_to(session, table_of(CommunityDaily), ("community_id", "day"), self.rows())
+        rows = self.rows()
+        await add_to(session, table_of(CommunityDaily), ("community_id", "day"), rows)
+        announce(session, rows)
+
+
+def announce(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """One `metrics.updated` per community whose daily rows this write changed."""
+    days: defaultdict[tuple[int, int], set[date]] = defaultdict(set)
+    for row in rows:
+        days[(row["organization_id"], row["community_id"])].add(row["day"])
+    for (organization_id, community_id), changed in sorted(days.items()):
+        emit(
+            session,
+            organization_id=organization_id,
+            name=METRICS_UPDATED,
+            payload={"communityId": community_id, "days": [d.isoformat() for d in sorted(changed)]},
+            subject_type="community",
+            subject_id=community_id,
+        )
 
 
 def content_counts(content: ContentFacts) -> dict[str, float]:

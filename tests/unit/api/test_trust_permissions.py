@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from api.permissions import MUTATION_RULES, QUERY_RULES, allowed
+from api.permissions import MUTATION_RULES, QUERY_RULES, SUBSCRIPTION_RULES, allowed
 from api.schema import schema
 from domain.enums import ApiKeyRole
 
 GRAPHQL = schema._schema
 QUERY_FIELDS = sorted(GRAPHQL.query_type.fields) if GRAPHQL.query_type else []
 MUTATION_FIELDS = sorted(GRAPHQL.mutation_type.fields) if GRAPHQL.mutation_type else []
+SUBSCRIPTION_FIELDS = sorted(GRAPHQL.subscription_type.fields) if GRAPHQL.subscription_type else []
 READ_ROLES = {ApiKeyRole.OWNER, ApiKeyRole.MANAGER, ApiKeyRole.ANALYST, ApiKeyRole.VIEWER}
 # Integration settings (webhook URLs, delivery logs) are read only by those who manage them.
 MANAGED_QUERY_FIELDS = {"webhooks"}
@@ -27,9 +28,20 @@ def test_every_mutation_of_the_schema_is_in_the_matrix() -> None:
     assert not missing, f"add {sorted(missing)} to MUTATION_RULES in api/permissions.py"
 
 
+def test_every_subscription_of_the_schema_is_in_the_matrix() -> None:
+    missing = set(SUBSCRIPTION_FIELDS) - set(SUBSCRIPTION_RULES)
+    assert not missing, f"add {sorted(missing)} to SUBSCRIPTION_RULES in api/permissions.py"
+
+
 def test_the_matrix_names_no_field_the_schema_lacks() -> None:
     assert set(QUERY_RULES) <= set(QUERY_FIELDS)
     assert set(MUTATION_RULES) <= set(MUTATION_FIELDS)
+    assert set(SUBSCRIPTION_RULES) <= set(SUBSCRIPTION_FIELDS)
+
+
+@pytest.mark.parametrize("field", SUBSCRIPTION_FIELDS)
+def test_exactly_the_reading_roles_may_subscribe(field: str) -> None:
+    assert {role for role in ApiKeyRole if allowed("subscription", field, role)} == READ_ROLES
 
 
 @pytest.mark.parametrize("field", sorted(set(QUERY_FIELDS) - MANAGED_QUERY_FIELDS))
