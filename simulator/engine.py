@@ -69,6 +69,7 @@ def _new_state(
 def step(state: RunState) -> DayTally:
     """Advance one day and return its tally."""
     state.tally = DayTally(state.n_topics)
+    lifecycle.enforce_budget(state)
     state.skill = lifecycle.manager_skill(state)
     lifecycle.arrivals(state)
     state.alive = lifecycle.alive_rows(state)
@@ -82,8 +83,15 @@ def step(state: RunState) -> DayTally:
     lifecycle.decay_love(state)
     lifecycle.churn(state)
     state.tally.cost += lifecycle.daily_cost(state)
+    state.spent += state.tally.cost
     lifecycle.end_of_day(state)
     return state.tally
+
+
+def _exhausted(state: RunState) -> float:
+    # NaN, like payback_day, when it never happened: the mean over seeds skips it.
+    day = state.budget_exhausted_day
+    return float("nan") if day is None else float(day)
 
 
 def _final_population(state: RunState) -> FinalPopulation:
@@ -148,7 +156,10 @@ def run(
         days=scenario.days,
         members=scenario.population.members,
         daily=daily,
-        summary=summarize(daily, totals, state.advantage, topic_volume, response),
+        summary={
+            **summarize(daily, totals, state.advantage, topic_volume, response),
+            "budget_exhausted_day": _exhausted(state),
+        },
         cascade_sizes=np.concatenate(state.retired_reach).astype(np.int64),
         posts_per_member=m.posts_made[m.join_day != NEVER],
         probability_range=(state.prob_low, state.prob_high),

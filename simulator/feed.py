@@ -210,7 +210,7 @@ def influencer_shares(state: RunState) -> I64:
     pool, rng = state.pool, state.streams["influencers"]
     today = np.flatnonzero(pool.brand & (pool.day == state.day))
     people = state.influencers[state.alive_mask(state.influencers)]
-    if today.size == 0 or people.size == 0:
+    if today.size == 0 or people.size == 0 or not state.paid_levers_on:
         return np.empty((2, 0), dtype=np.int64)
     sharing = people[rng.random(people.size) < state.strategy.influencer_share_probability]
     items = today[rng.integers(0, today.size, sharing.size)]

@@ -37,7 +37,8 @@ def arrivals(state: RunState) -> None:
     potential = m.initial + m.market
     adopted = m.initial + state.market_joined
     love = float(m.love[state.alive].mean()) if state.alive.size else 0.0
-    p_day = (p.bass_p + s.ad_effect * s.ad_spend_per_day / 100.0) / DAYS_PER_YEAR
+    ads = s.ad_spend_per_day if state.paid_levers_on else 0.0
+    p_day = (p.bass_p + s.ad_effect * ads / 100.0) / DAYS_PER_YEAR
     q_day = p.bass_q * min(love / LOVE_REFERENCE, 2.0) / DAYS_PER_YEAR
     hazard = min(p_day + q_day * adopted / potential, 1.0)
     state.check(np.array([hazard]))
@@ -85,13 +86,34 @@ def churn(state: RunState) -> None:
     state.tally.churned = int(leaving.size)
 
 
+def paid_levers_per_day(state: RunState) -> float:
+    """What a day of the discretionary levers costs: ads and influencer outreach."""
+    s, prices = state.strategy, state.scenario.prices
+    return s.ad_spend_per_day + s.influencers * prices.influencer_monthly / DAYS_PER_MONTH
+
+
+def enforce_budget(state: RunState) -> None:
+    """Stop ads and influencers for good once the budget cannot pay another day of them.
+
+    The manager and the posts are committed costs and go on (a community is not abandoned
+    mid-year), so the total may pass the budget by those; bought followers are paid on day 0.
+    """
+    budget = state.strategy.budget
+    if budget is None or not state.paid_levers_on:
+        return
+    discretionary = paid_levers_per_day(state)
+    if discretionary > 0 and state.spent + discretionary > budget:
+        state.budget_exhausted_day = state.day
+
+
 def daily_cost(state: RunState) -> float:
     """What today costs: manager, posts (quality costs more), ads, influencers, bought followers."""
     s, prices, t = state.strategy, state.scenario.prices, state.tally
     monthly = prices.in_house_monthly if s.manager == "in-house" else prices.agency_monthly
     cost = monthly / DAYS_PER_MONTH
     cost += t.brand_posts * (prices.post + prices.quality_premium * s.quality**2)
-    cost += s.ad_spend_per_day + s.influencers * prices.influencer_monthly / DAYS_PER_MONTH
+    if state.paid_levers_on:
+        cost += paid_levers_per_day(state)
     if state.day == 0:
         cost += int(state.members.bought.sum()) * prices.follower
     return cost

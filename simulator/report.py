@@ -26,7 +26,7 @@ TABLE_KPIS = (
     "audience", "engagement_rate", "engagement_per_brand_post", "quality_weighted_engagement",
     "net_sentiment", "negative_mentions", "response_rate", "median_first_response_hours",
     "escalation_sla", "retention", "trust", "love", "strategy_alignment", "conversions",
-    "cost", "roi", "payback_day",
+    "cost", "roi", "payback_day", "budget_exhausted_day",
 )  # fmt: skip
 
 

@@ -168,6 +168,18 @@ class Scenario(_Model):
             raise ValueError(f"topic names must be unique, got {topics}")
         return self
 
+    @model_validator(mode="after")
+    def _affordable_followers(self) -> Scenario:
+        # Followers are bought up front: a budget that cannot pay for them is a contradiction.
+        for s in self.strategies:
+            bought = round(self.population.members * s.paid_followers) * self.prices.follower
+            if s.budget is not None and bought > s.budget:
+                raise ValueError(
+                    f"strategy {s.name!r}: buying its followers costs {bought:,.0f}, more than "
+                    f"its budget of {s.budget:,.0f}"
+                )
+        return self
+
     def strategy(self, name: str) -> Strategy:
         """The strategy called name; ScenarioError naming the choices otherwise."""
         for strategy in self.strategies:

@@ -59,9 +59,16 @@ class RunState:
     brand_post_count: int = 0
     brand_post_engagements: int = 0
     top_level_posts: int = 0
+    spent: float = 0.0
+    budget_exhausted_day: int | None = None
 
     def __post_init__(self) -> None:
         self.tally = DayTally(len(self.scenario.topics))
+
+    @property
+    def paid_levers_on(self) -> bool:
+        """Ads and influencer outreach run until the budget cannot pay another day of them."""
+        return self.budget_exhausted_day is None
 
     @property
     def n_topics(self) -> int:
