@@ -58,6 +58,7 @@ from api.settings import (
 from api.subscriptions.bridge import EventBridge, broadcaster_for
 from api.subscriptions.broadcast import Broadcaster
 from api.subscriptions.context import LiveContext
+from domain import row_security
 from domain.db import Database
 from domain.errors import Unauthenticated
 from domain.idempotency.store import IdempotencyStore, purge_periodically
@@ -155,13 +156,16 @@ class TownsquareGraphQL(GraphQL):
             _refused(record, "BAD_REQUEST")
             await refusal(scope, receive, send)
             return
-        async with self.database.session() as session:
+        # Finding the key's organization is the one cross-tenant read of a request; from then
+        # on PostgreSQL's row-level security holds the session to that organization.
+        async with self.database.session(cross_tenant=True) as session:
             try:
                 principal = await OrganizationService(session).authenticate(bearer_key(request))
             except Unauthenticated as reason:
                 _refused(record, "UNAUTHENTICATED")
                 await unauthenticated(reason)(scope, receive, send)
                 return
+            await row_security.enter(session, principal.organization_id)
             if record is not None:
                 record.key_id = principal.key_id
             scope[STATE_KEY] = (session, principal)

@@ -55,7 +55,8 @@ DATABASE_OPTION_HELP = "Database URL (default: TOWNSQUARE_DATABASE_URL or ./town
 
 
 def _database(url: str | None) -> Database:
-    return Database(url or configured_url(), pool_size=2)
+    # Admin commands work on every organization: past PostgreSQL's row-level security.
+    return Database(url or configured_url(), pool_size=2, cross_tenant=True)
 
 
 def _run(database: Database, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -469,7 +470,7 @@ def loadtest(
                 db, members or shape.members, shape.communities, count, _SeedProgress(bar)
             )
 
-    keys = _run(Database(url, pool_size=2), work)
+    keys = _run(Database(url, pool_size=2, cross_tenant=True), work)
     keys_file = lt.write_keys(keys, out / "keys.json")
     with lt.serving(url, workers, out / "server.log") as host:
         console.print(f"Serving on {host} with {workers} worker(s); {count} users for {seconds} s")

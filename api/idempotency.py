@@ -119,26 +119,28 @@ class Idempotent:
             await refusal(scope, receive, send)
             return
         assert claim.record_id is not None
-        await self._run(scope, receive, send, claim.record_id)
+        await self._run(scope, receive, send, org, claim.record_id)
 
-    async def _run(self, scope: Scope, receive: Receive, send: Send, record_id: int) -> None:
+    async def _run(
+        self, scope: Scope, receive: Receive, send: Send, org: int, record_id: int
+    ) -> None:
         captured = _Capture(send)
         try:
             await self.app(scope, receive, captured)
         except BaseException:
-            await self.store.abandon(record_id)
+            await self.store.abandon(org, record_id)
             raise
         status = captured.status or 500
         if status >= 500 or status == 429:
-            await self.store.abandon(record_id)
+            await self.store.abandon(org, record_id)
             return
         stored = StoredResponse(status, captured.content_type, bytes(captured.body))
-        await self.store.complete(record_id, stored)
+        await self.store.complete(org, record_id, stored)
 
     async def _organization(self, request: Request) -> int | None:
         try:
             key = bearer_key(request)
-            async with self.database.session() as session:
+            async with self.database.session(cross_tenant=True) as session:
                 principal = await OrganizationService(session).authenticate(key)
         except Unauthenticated:
             return None

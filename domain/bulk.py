@@ -3,7 +3,8 @@
 `insert_rows` takes rows already resolved to ids, as columns (one list per column), and picks
 the fastest path the connection allows:
 - PostgreSQL through asyncpg: the binary COPY protocol (`copy_records_to_table`) on the
-  connection's own driver connection, so it runs inside the caller's transaction;
+  connection's own driver connection, so it runs inside the caller's transaction; when
+  row-level security holds the role (which forbids COPY FROM), batched INSERTs;
 - SQLite (and any other driver): one `executemany` of tuples straight to the driver, skipping
   SQLAlchemy's per-row statement handling;
 - `method="executemany"`: SQLAlchemy's `insert()` executemany, the baseline the benchmark
@@ -19,7 +20,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -54,11 +55,20 @@ def _asyncpg_connection(raw: Any) -> Any | None:
 async def _copy(connection: AsyncConnection, table: Table, columns: Columns) -> bool:
     raw = await connection.get_raw_connection()
     driver = _asyncpg_connection(raw)
-    if driver is None:
+    if driver is None or await _row_security_active(connection, table):
         return False
     records = bound_tuples(table, columns, connection.dialect)
     await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
     return True
+
+
+async def _row_security_active(connection: AsyncConnection, table: Table) -> bool:
+    """Whether row-level security holds this role on `table` (migration 0009): PostgreSQL
+    refuses COPY FROM then, even when the policy would let every row through."""
+    active = await connection.scalar(
+        text("SELECT row_security_active(:table)"), {"table": table.name}
+    )
+    return bool(active)
 
 
 async def _driver_executemany(connection: AsyncConnection, table: Table, columns: Columns) -> None:
@@ -90,7 +100,8 @@ async def insert_rows(
     if connection.dialect.name == "postgresql":
         if await _copy(connection, table, columns):
             return
-        # Another PostgreSQL driver (psycopg): SQLAlchemy's batched executemany is its fast path.
+        # Another PostgreSQL driver (psycopg), or a role held by row-level security (no COPY):
+        # SQLAlchemy's batched executemany is the fast path left.
         await connection.execute(insert(table), _as_dicts(columns))
         return
     await _driver_executemany(connection, table, columns)

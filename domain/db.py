@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 
 from domain.errors import Conflict, FieldProblem
 from domain.events import HUB_KEY, EventHub, discard_pending, publish_committed
+from domain.row_security import CROSS_TENANT, SCOPE_KEY, WallSession, bypass_on_connect
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
 POOL_SIZE_VARIABLE = "TOWNSQUARE_DB_POOL_SIZE"
@@ -66,32 +67,59 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(
-    url: str | None = None, *, pool_size: int | None = None, echo: bool = False
+    url: str | None = None,
+    *,
+    pool_size: int | None = None,
+    echo: bool = False,
+    cross_tenant: bool = False,
 ) -> AsyncEngine:
-    """An async engine for `url`, with SQLite pragmas or a sized PostgreSQL pool."""
+    """An async engine for `url`, with SQLite pragmas or a sized PostgreSQL pool.
+
+    `cross_tenant` engines pass PostgreSQL's row-level security for their whole life: only
+    migrations, seeding and admin commands, which work on every organization, ask for one.
+    """
     target = async_url(url or configured_url())
     pool_size = pool_size or configured_pool_size()
     if make_url(target).get_backend_name() == "sqlite":
         engine = create_async_engine(target, echo=echo)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         target, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+    if cross_tenant:
+        event.listen(engine.sync_engine, "connect", bypass_on_connect)
+    return engine
 
 
 class Database:
-    """One engine and its session factory, shared by a process."""
+    """One engine and its session factory, shared by a process.
+
+    The server's database is tenant-scoped: each request's session names its organization
+    (`session(organization_id=...)`), and only work that spans tenants on purpose asks for
+    `session(cross_tenant=True)`. A command-line process that works on every organization opens
+    `Database(cross_tenant=True)` instead. See domain/row_security.py.
+    """
 
     def __init__(
-        self, url: str | None = None, *, pool_size: int | None = None, echo: bool = False
+        self,
+        url: str | None = None,
+        *,
+        pool_size: int | None = None,
+        echo: bool = False,
+        cross_tenant: bool = False,
     ) -> None:
         self.url = async_url(url or configured_url())
-        self.engine = create_engine(self.url, pool_size=pool_size, echo=echo)
+        self.engine = create_engine(
+            self.url, pool_size=pool_size, echo=echo, cross_tenant=cross_tenant
+        )
         # Every session carries the hub, so `transaction()` can announce what it committed.
         self.events = EventHub()
         self.sessions = async_sessionmaker(
-            self.engine, expire_on_commit=False, info={HUB_KEY: self.events}
+            self.engine,
+            expire_on_commit=False,
+            info={HUB_KEY: self.events},
+            sync_session_class=WallSession,
         )
 
     @property
@@ -99,8 +127,16 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    async def session(
+        self, *, organization_id: int | None = None, cross_tenant: bool = False
+    ) -> AsyncIterator[AsyncSession]:
+        """A session for one organization's rows, for every organization's (`cross_tenant`),
+        or, with neither, for whatever the engine's connections allow."""
         async with self.sessions() as session:
+            if organization_id is not None:
+                session.info[SCOPE_KEY] = organization_id
+            elif cross_tenant:
+                session.info[SCOPE_KEY] = CROSS_TENANT
             yield session
 
     async def dispose(self) -> None:

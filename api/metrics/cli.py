@@ -38,7 +38,7 @@ def _job(
     """Run a periodic job with a progress bar; a domain refusal exits 1 with its message."""
 
     async def work() -> T:
-        db = Database(database or configured_url(), pool_size=2)
+        db = Database(database or configured_url(), pool_size=2, cross_tenant=True)
         try:
             with _progress() as bar:
                 task = bar.add_task(label, total=None)

@@ -76,7 +76,7 @@ class IdempotencyStore:
             if existing is None:
                 continue  # removed between our insert and our read: try again
             if self._dead(existing):
-                await self._remove(existing.id)
+                await self._remove(organization_id, existing.id)
                 continue
             return _verdict(existing, request_hash)
         return Claim(Verdict.IN_PROGRESS)
@@ -85,7 +85,7 @@ class IdempotencyStore:
         self, organization_id: int, key: str, request_hash: str
     ) -> tuple[int | None, IdempotencyKey | None]:
         """(id of the row we inserted, None), or (None, the row that was there first)."""
-        async with self.database.session() as session:
+        async with self.database.session(organization_id=organization_id) as session:
             try:
                 async with transaction(session):
                     record = IdempotencyKey(
@@ -111,13 +111,17 @@ class IdempotencyStore:
             return True
         return record.status == IN_PROGRESS and age > self.stale_after
 
-    async def _remove(self, record_id: int | None) -> None:
-        async with self.database.session() as session, transaction(session):
+    async def _remove(self, organization_id: int, record_id: int | None) -> None:
+        session_scope = self.database.session(organization_id=organization_id)
+        async with session_scope as session, transaction(session):
             await session.execute(delete(IdempotencyKey).where(col(IdempotencyKey.id) == record_id))
 
-    async def complete(self, record_id: int, response: StoredResponse) -> None:
+    async def complete(
+        self, organization_id: int, record_id: int, response: StoredResponse
+    ) -> None:
         """Store the response the request got; repeats of the key replay it."""
-        async with self.database.session() as session, transaction(session):
+        session_scope = self.database.session(organization_id=organization_id)
+        async with session_scope as session, transaction(session):
             await session.execute(
                 update(IdempotencyKey)
                 .where(col(IdempotencyKey.id) == record_id)
@@ -130,14 +134,15 @@ class IdempotencyStore:
                 )
             )
 
-    async def abandon(self, record_id: int) -> None:
+    async def abandon(self, organization_id: int, record_id: int) -> None:
         """Forget a key whose request failed before writing anything, so it may be retried."""
-        await self._remove(record_id)
+        await self._remove(organization_id, record_id)
 
     async def purge(self) -> int:
         """Delete keys older than the time to live; returns how many."""
         cutoff = utcnow() - self.ttl
-        async with self.database.session() as session, transaction(session):
+        # Expired keys of every organization at once: a cross-tenant job.
+        async with self.database.session(cross_tenant=True) as session, transaction(session):
             result = await session.execute(
                 delete(IdempotencyKey).where(col(IdempotencyKey.created_at) < cutoff)
             )

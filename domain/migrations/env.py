@@ -29,7 +29,8 @@ def _configure(connection: Connection) -> None:
 
 
 async def _run_on_url(url: str) -> None:
-    engine = create_engine(url)
+    # Data migrations touch every organization's rows.
+    engine = create_engine(url, cross_tenant=True)
     async with engine.connect() as connection:
         await connection.run_sync(_configure)
         await connection.commit()

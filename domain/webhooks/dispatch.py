@@ -108,7 +108,8 @@ class Dispatcher:
     async def fan_out(self) -> int:
         """Create the deliveries owed for events past the mark; returns how many."""
         created = 0
-        async with self.database.session() as session, transaction(session):
+        # The dispatcher serves every organization: its sessions pass row-level security.
+        async with self.database.session(cross_tenant=True) as session, transaction(session):
             mark = await _locked_mark(session)
             after = mark.last_event_id
             horizon = utcnow() - timedelta(seconds=self.settings.settle_seconds)
@@ -159,7 +160,7 @@ class Dispatcher:
         token = uuid.uuid4().hex
         now = utcnow()
         lease_end = now + timedelta(seconds=self.settings.lease_seconds)
-        async with self.database.session() as session:
+        async with self.database.session(cross_tenant=True) as session:
             async with transaction(session):
                 due = (
                     select(col(WebhookDelivery.id))
@@ -239,7 +240,7 @@ class Dispatcher:
         else:
             delay = self.settings.retry.delay(attempts, self._rng)
             values.update(next_attempt_at=now + timedelta(seconds=delay))
-        async with self.database.session() as session, transaction(session):
+        async with self.database.session(cross_tenant=True) as session, transaction(session):
             # Only the holder of the claim records; a worker whose lease ran out does not.
             await session.execute(
                 update(WebhookDelivery)
