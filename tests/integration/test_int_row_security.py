@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -25,7 +26,9 @@ from sqlmodel import SQLModel
 
 import domain.tables  # noqa: F401  (registers every table on the metadata)
 from domain import row_security
+from domain.bulk import insert_rows
 from domain.db import Database
+from domain.entities import Topic
 from domain.row_security import APP_ROLE, POLICY_NAME
 from domain.schema_version import upgrade
 from domain.tables import TENANT_TABLES
@@ -365,3 +368,28 @@ async def test_a_cross_tenant_database_bypasses_on_every_connection(
             assert (await session.execute(text("SELECT count(*) FROM content"))).scalar() == 2
     finally:
         await database.dispose()
+
+
+async def test_the_bulk_writer_inserts_row_by_row_where_row_security_forbids_copy(
+    walled: Walled, app_url: str
+) -> None:
+    # PostgreSQL refuses COPY FROM into a table whose policies hold the role, even when they
+    # would let every row through; a seed run as the application role must still work.
+    database = Database(app_url, pool_size=1, cross_tenant=True)
+    now = datetime.now(UTC)
+    columns = {
+        "organization_id": [walled.a, walled.b],
+        "slug": ["bulk-a", "bulk-b"],
+        "name": ["Bulk A", "Bulk B"],
+        "keywords": [[], []],
+        "strategic": [False, False],
+        "advantage": [0.0, 0.0],
+        "created_at": [now, now],
+    }
+    try:
+        async with database.engine.begin() as connection:
+            await insert_rows(connection, Topic.__table__, columns)  # type: ignore[arg-type]
+    finally:
+        await database.dispose()
+    async with walled.database.engine.connect() as connection:
+        assert await _count(connection, "topic") == 4
