@@ -1,7 +1,7 @@
 """row-level security on every tenant table, and the application role townsquare_app
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-30 09:50:00
 
 PostgreSQL only (SQLite has no row-level security; there this migration does nothing).
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -55,6 +55,7 @@ TABLES = (
     "escalation_change",
     "alert",
     "listening_settings",
+    "campaign",
 )
 CONDITION = (
     "organization_id = NULLIF(current_setting('townsquare.organization_id', true), '')::bigint"
