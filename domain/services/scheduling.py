@@ -44,7 +44,8 @@ async def publish_due(
 
 
 async def _publish_batch(database: Database, now: datetime, batch_size: int) -> int:
-    async with database.session() as session, transaction(session):
+    # Due content of every organization in one pass: a cross-tenant job (row-level security).
+    async with database.session(cross_tenant=True) as session, transaction(session):
         due = (
             select(col(Content.id))
             .where(

@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -24,11 +25,20 @@ from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from api.ids import encode_id
+from domain.campaigns.workflow import ContentWorkflow, PlannedContent
 from domain.db import Database
-from domain.enums import Platform, Visibility
+from domain.entities import Community
+from domain.enums import ContentKind, Platform, Visibility
+from domain.events import CONTENT_PUBLISHED
+from domain.idempotency.store import IdempotencyStore
+from domain.idempotency.tables import IdempotencyKey
 from domain.row_security import APP_ROLE
 from domain.services.communities import CommunityDraft, CommunityService
+from domain.services.scheduling import publish_due
 from domain.tables import TENANT_TABLES
+from domain.timeutil import utcnow
+from domain.webhooks.dispatch import DeliverySettings, Dispatcher
+from domain.webhooks.service import WebhookDraft, WebhookService
 
 pytestmark = pytest.mark.postgres
 
@@ -207,3 +217,45 @@ async def _exercise(
         )
     assert written["engagement"] == 1
     assert written["event"] >= 1
+
+
+async def _due_post_with_a_webhook(owner_db: Database, org: int) -> None:
+    """A post scheduled a minute from now, a webhook for its publication and a day-old
+    Idempotency-Key, all of organization `org`."""
+    async with owner_db.session() as session:
+        community = Community(
+            organization_id=org, name="Town", platform="forum", visibility="public"
+        )
+        session.add(community)
+        session.add(
+            IdempotencyKey(
+                organization_id=org,
+                key=str(uuid.uuid4()),
+                request_hash="0" * 64,
+                created_at=utcnow() - timedelta(days=2),
+            )
+        )
+        await session.commit()
+        assert community.id is not None
+        hooks = WebhookService(session, org, allow_private=True)
+        await hooks.create(
+            WebhookDraft(url="http://127.0.0.1:9/hooks", events=(CONTENT_PUBLISHED,))
+        )
+        workflow = ContentWorkflow(session, org, None)
+        post = await workflow.create(PlannedContent(community.id, ContentKind.POST, "Hi", "post"))
+        assert post.id is not None
+        await workflow.submit(post.id)
+        await workflow.approve(post.id)
+        await workflow.schedule(post.id, utcnow() + timedelta(minutes=1))
+
+
+async def test_the_servers_background_jobs_serve_every_organization_as_the_app_role(
+    owner_db: Database, app_db: Database
+) -> None:
+    # The scheduler, the webhook dispatcher and the idempotency purge run inside the server,
+    # on its database: they must pass the policies explicitly, and only they do.
+    for slug in ("acme", "globex"):
+        await _due_post_with_a_webhook(owner_db, (await tenant(owner_db, slug)).organization_id)
+    assert await publish_due(app_db, utcnow() + timedelta(hours=1)) == 2
+    assert await Dispatcher(app_db, DeliverySettings(allow_private=True)).fan_out() == 2
+    assert await IdempotencyStore(app_db).purge() == 2
