@@ -24,6 +24,7 @@ from api.auth import bearer_key, unauthenticated
 from api.ids import encode_id
 from api.permissions import EXPORT_ROLES
 from api.responses import OrjsonResponse
+from domain import row_security
 from domain.db import Database, configured_url
 from domain.errors import DomainError, Unauthenticated
 from domain.exports import (
@@ -89,7 +90,8 @@ async def export_endpoint(request: Request) -> Response:
             "memberships, engagement; formats are csv, ndjson",
         )
     try:
-        async with database.session() as session:
+        # The key lookup is the one cross-tenant read; the export itself is scoped below.
+        async with database.session(cross_tenant=True) as session:
             principal = await OrganizationService(session).authenticate(bearer_key(request))
     except Unauthenticated as reason:
         return unauthenticated(reason)
@@ -102,7 +104,7 @@ async def export_endpoint(request: Request) -> Response:
     fmt_ = ExportFormat(fmt)
 
     async def body() -> AsyncIterator[bytes]:
-        async with database.session() as session:
+        async with database.session(organization_id=wanted.organization_id) as session:
             async for chunk in export_stream(
                 session, wanted, fmt_, row_map=global_ids(wanted.spec)
             ):
@@ -135,6 +137,8 @@ async def export_to(
     async with database.session() as session:
         organization = await OrganizationService(session).by_slug(organization_slug)
         assert organization.id is not None
+        # Found by slug across tenants; from here on only this organization's rows.
+        await row_security.enter(session, organization.id)
         request = wanted(organization.id)
         total = await count_rows(session, request)
         task = progress.add_task(request.kind.value, total=total) if progress else None
@@ -184,7 +188,7 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             console.print("[red]error[/red] --since must be an ISO 8601 instant")
             raise typer.Exit(2) from None
-        db = Database(database or configured_url(), pool_size=2)
+        db = Database(database or configured_url(), pool_size=2, cross_tenant=True)
 
         def wanted(organization_id: int) -> ExportRequest:
             return ExportRequest(organization_id, kind, since=moment)

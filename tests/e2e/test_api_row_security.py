@@ -193,6 +193,10 @@ async def _exercise(
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.json() == first.json()
 
+    exported = await client.get("/export/members.ndjson", headers=api.headers())
+    assert exported.status_code == 200
+    assert [line.count('"ada"') for line in exported.text.splitlines()] == [1]
+
     seen = await api.data(
         "query Q($foreign: ID!) { communities(first: 10) { totalCount nodes { id } }"
         " foreign: node(id: $foreign) { id } webhooks { totalCount } }",
