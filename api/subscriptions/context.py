@@ -54,14 +54,16 @@ class LiveContext(Context):
     async def authenticate(self) -> Principal:
         """The caller of the key in the `connection_init` payload's `authorization`."""
         key = bearer_from(self.connection_params)
-        async with self.database.session() as session:
+        # The key lookup crosses tenants (row-level security); every event is scoped below.
+        async with self.database.session(cross_tenant=True) as session:
             self.principal = await OrganizationService(session).authenticate(key)
         return self.principal
 
     @asynccontextmanager
     async def event_scope(self) -> AsyncIterator[None]:
         """A session, services and loaders for resolving one event, closed afterwards."""
-        async with self._event_lock, self.database.session() as session:
+        scoped = self.database.session(organization_id=self.principal.organization_id)
+        async with self._event_lock, scoped as session:
             self.session = session
             self.services = Services.scoped(
                 session,

@@ -20,11 +20,13 @@ from typing import Any
 import httpx
 import pytest
 from api_harness import Api, Tenant, migrated_database, tenant
+from live_harness import Http, live, served, until_heard
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from api.ids import encode_id
+from api.settings import TrustSettings
 from domain.campaigns.workflow import ContentWorkflow, PlannedContent
 from domain.db import Database
 from domain.entities import Community
@@ -263,3 +265,32 @@ async def test_the_servers_background_jobs_serve_every_organization_as_the_app_r
     assert await publish_due(app_db, utcnow() + timedelta(hours=1)) == 2
     assert await Dispatcher(app_db, DeliverySettings(allow_private=True)).fan_out() == 2
     assert await IdempotencyStore(app_db).purge() == 2
+
+
+async def test_a_live_subscriber_hears_its_organizations_events_under_the_policies(
+    owner_db: Database, app_db: Database
+) -> None:
+    acme = await tenant(owner_db, "acme")
+    record = """mutation R($input: MentionRecordInput!) {
+      mentionRecord(input: $input) { mention { id } userErrors { code } } }"""
+
+    async def mention(attempt: int) -> None:
+        fields = {"source": "forum", "text": f"hello {attempt}", "authorHandle": "@kim"}
+        made = await Http(base, acme.key).data(record, input=fields)
+        assert made["mentionRecord"]["userErrors"] == []
+
+    app = create_app(app_db, TrustSettings(), deliver_webhooks=False)
+    with statement_scopes(app_db) as scopes:
+        async with served(app) as base, live(base, acme.key) as client:
+            operation = await client.subscribe("subscription { mentionAdded { id text } }")
+            data = await until_heard(client, operation, mention)
+    assert data["mentionAdded"]["text"].startswith("hello")
+    # Besides the key lookups, only the served app's background passes cross tenants: the
+    # scheduler (content) and the idempotency purge.
+    assert {t for t, scope in scopes if scope == "bypass"} <= {
+        "api_key",
+        "content",
+        "idempotency_key",
+    }
+    mentions = {scope for table, scope in scopes if table.startswith("mention")}
+    assert mentions == {f"org:{acme.organization_id}"}
