@@ -27,7 +27,14 @@ from faker import Faker
 from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.bulk import Columns, WriteMethod, bulk_mode, columns_of, insert_rows
+from domain.bulk import (
+    Columns,
+    WriteMethod,
+    bulk_mode,
+    columns_of,
+    insert_rows,
+    refresh_statistics,
+)
 from domain.db import Database
 from domain.entities import (
     ApiKey,
@@ -1018,6 +1025,7 @@ async def seed_organization(
         counts = await write_community(
             connection, organization_id, rows, on_progress, method=method
         )
+    await refresh_statistics(database)
     return SeedReport(
         organization_id=organization_id,
         counts=counts,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from domain.db import Database
 from domain.demo import CommunityRows, DemoSpec, generate_demo, seed_demo, write_community
@@ -124,3 +124,18 @@ async def test_an_empty_set_of_rows_writes_nothing(db: Database) -> None:
     async with db.engine.begin() as connection:
         counts = await write_community(connection, organization.id, CommunityRows())
     assert set(counts.values()) == {0}
+
+
+async def test_a_seed_leaves_the_planner_statistics_of_what_it_wrote(db: Database) -> None:
+    await seed_demo(db, SPEC, now=NOW)
+    async with db.session() as session:
+        if db.dialect == "postgresql":
+            analysed = await session.scalar(
+                text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'engagement'")
+            )
+            assert analysed is not None
+        else:
+            rows = await session.scalar(
+                text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'engagement'")
+            )
+            assert rows
