@@ -1,4 +1,4 @@
-"""Loaders of listening rows by id, and of each mention's topics."""
+"""Loaders of listening rows by id, and of each mention's topics and latest escalation."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class ListeningLoaders:
     mentions: DataLoader[int, Mention | None]
     mention_topic_ids: DataLoader[int, list[int]]
     escalations: DataLoader[int, Escalation | None]
+    latest_escalations: DataLoader[int, Escalation | None]
     escalation_changes: DataLoader[int, EscalationChange | None]
     alerts: DataLoader[int, Alert | None]
 
@@ -37,6 +38,8 @@ class ListeningLoaders:
             mentions=by_id(lock, mentions.get_many),
             mention_topic_ids=DataLoader(load_fn=topic_ids),
             escalations=by_id(lock, services.escalations.get_many),
+            # Keyed by mention id: one statement for a whole inbox page.
+            latest_escalations=by_id(lock, services.escalations.latest_for_mentions),
             escalation_changes=by_id(lock, services.escalations.changes_many),
             alerts=by_id(lock, services.alerts.get_many),
         )

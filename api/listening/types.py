@@ -118,6 +118,11 @@ class Mention(relay.Node):
         rows = await info.context.loaders.organizations.topics.load_many(topic_ids)
         return [Topic.from_row(row) for row in rows if row is not None]
 
+    @strawberry.field(description="Its latest escalation; null when it was never escalated.")
+    async def escalation(self, info: strawberry.Info) -> Escalation | None:
+        row = await info.context.loaders.listening.latest_escalations.load(self.id)
+        return None if row is None else Escalation.from_row(row)
+
 
 @strawberry.type(description="One state change of an escalation: what, who and when.")
 class EscalationChange(relay.Node):

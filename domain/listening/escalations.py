@@ -296,6 +296,10 @@ class EscalationService:
     async def get_many(self, escalation_ids: Sequence[int]) -> dict[int, Escalation]:
         return await self.repo.get_many(escalation_ids)
 
+    async def latest_for_mentions(self, mention_ids: Sequence[int]) -> dict[int, Escalation]:
+        """The latest escalation of each mention that was ever escalated, by mention id."""
+        return await self.repo.latest_for_mentions(mention_ids)
+
     async def page(self, status: EscalationStatus | None, request: PageRequest) -> Page[Escalation]:
         return await self.repo.list_page(status, request)
 

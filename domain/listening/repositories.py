@@ -149,6 +149,20 @@ class EscalationRepository(TenantRepository[Escalation]):
             load[member_id] = int(count)
         return load
 
+    async def latest_for_mentions(self, mention_ids: Sequence[int]) -> dict[int, Escalation]:
+        """Each mention's most recent escalation; mentions never escalated are absent."""
+        stmt = (
+            self.scoped()
+            .where(col(Escalation.mention_id).in_(list(mention_ids)))
+            .order_by(col(Escalation.mention_id), col(Escalation.created_at), col(Escalation.id))
+        )
+        latest: dict[int, Escalation] = {}
+        # Oldest first, so each mention keeps the last one seen: a mention has few escalations.
+        for escalation in (await self.session.scalars(stmt)).all():
+            assert escalation.mention_id is not None
+            latest[escalation.mention_id] = escalation
+        return latest
+
     async def open_for_mention(self, mention_id: int) -> Escalation | None:
         stmt = self.scoped().where(
             col(Escalation.mention_id) == mention_id,

@@ -5,11 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from api_harness import Api, Tenant, acme, api, api_db, http, row_counts, tenant
+from api_harness import (
+    Api,
+    Tenant,
+    acme,
+    api,
+    api_db,
+    counting_statements,
+    http,
+    row_counts,
+    tenant,
+)
 
 from api.ids import encode_id
 from domain.db import Database
 from domain.enums import MembershipRole, Platform, Visibility
+from domain.listening.escalations import Actor, EscalationDraft, EscalationService
+from domain.listening.mentions import MentionDraft, MentionService
 from domain.services.communities import CommunityDraft, CommunityService
 from domain.services.members import Interest, MemberDraft, MemberService, MembershipDraft
 from domain.services.organizations import OrganizationService, TopicDraft
@@ -215,3 +227,65 @@ async def test_another_organizations_mentions_are_invisible(
         input={"id": mention},
     )
     assert ignored["mentionIgnore"]["userErrors"] == [{"code": "NOT_FOUND"}]
+
+
+INBOX_WITH_ESCALATIONS = """query Q($first: Int!) {
+  mentions(first: $first) { nodes { id text sentiment author { id handle }
+    escalation { id status priority assignee { id handle } } } }
+}"""
+
+
+async def _escalated_mentions(db: Database, organization_id: int, count: int) -> list[int]:
+    """`count` mentions by members, every other one escalated; their ids, oldest first."""
+    async with db.session() as session:
+        members = MemberService(session, organization_id)
+        authors = [await members.create(MemberDraft(f"fan{i}", f"Fan {i}")) for i in range(5)]
+        drafts = [
+            MentionDraft(source="forum", text=f"about billing {i}", author_id=authors[i % 5].id)
+            for i in range(count)
+        ]
+        mentions = await MentionService(session, organization_id).ingest(drafts)
+        escalations = EscalationService(session, organization_id, Actor(None, "test"))
+        for mention in mentions[::2]:
+            await escalations.create(EscalationDraft(mention_id=mention.id))
+    return [m.id for m in mentions if m.id is not None]
+
+
+async def test_an_inbox_page_with_escalations_takes_as_many_statements_for_50_as_for_5(
+    api: Api, api_db: Database, acme: Tenant
+) -> None:
+    await _expert(api_db, acme.organization_id)
+    await _escalated_mentions(api_db, acme.organization_id, 60)
+    await api.data("{ viewer { role } }")  # the first request of a key stamps its last use
+
+    counts = []
+    for size in (5, 50):
+        with counting_statements(api_db) as statements:
+            nodes = (await api.data(INBOX_WITH_ESCALATIONS, first=size))["mentions"]["nodes"]
+        assert len(nodes) == size
+        assert all(n["author"]["handle"].startswith("fan") for n in nodes)
+        escalated = [n["escalation"] for n in nodes if n["escalation"] is not None]
+        assert len(escalated) == size // 2
+        assert all(e["status"] == "OPEN" and e["assignee"]["handle"] == "bea" for e in escalated)
+        counts.append(len(statements))
+
+    assert counts[0] == counts[1], counts
+
+
+async def test_a_mention_shows_its_latest_escalation_and_null_when_never_escalated(
+    api: Api, api_db: Database, acme: Tenant
+) -> None:
+    await _expert(api_db, acme.organization_id)
+    first, second = await _escalated_mentions(api_db, acme.organization_id, 2)
+    async with api_db.session() as session:
+        escalations = EscalationService(session, acme.organization_id, Actor(None, "test"))
+        earlier = (await escalations.latest_for_mentions([first]))[first]
+        assert earlier.id is not None
+        await escalations.resolve(earlier.id)
+        later = await escalations.create(EscalationDraft(mention_id=first, reason="again"))
+
+    nodes = (await api.data(INBOX_WITH_ESCALATIONS, first=10))["mentions"]["nodes"]
+    shown = {n["id"]: n["escalation"] for n in nodes}
+    assert shown[encode_id("Mention", second)] is None
+    assert shown[encode_id("Mention", first)]["id"] == encode_id("Escalation", later.id)
+    assert shown[encode_id("Mention", first)]["status"] == "OPEN"
