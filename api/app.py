@@ -55,6 +55,7 @@ from api.settings import (
     scheduler_interval,
     webhook_worker_enabled,
 )
+from api.simulations.runner import SimulationRunner
 from api.subscriptions.bridge import EventBridge, broadcaster_for
 from api.subscriptions.broadcast import Broadcaster
 from api.subscriptions.context import LiveContext
@@ -302,6 +303,7 @@ def create_app(
     publish_interval = scheduler_interval() if publish_every is None else publish_every
     queries = query_store(trust.redis_url, trust.persisted_query_cache_size)
     broadcaster = broadcaster_for(trust.redis_url)
+    simulations = SimulationRunner(db, broadcaster)
     configure_access_log()
 
     @asynccontextmanager
@@ -315,7 +317,9 @@ def create_app(
             publisher.start()
         purge = asyncio.create_task(purge_periodically(IdempotencyStore(db)))
         bridge = EventBridge(db, broadcaster)
+        await simulations.start()
         yield
+        await simulations.stop()
         await bridge.close()
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -345,6 +349,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.database = db
+    app.state.simulations = simulations
     return app
 
 

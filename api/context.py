@@ -18,6 +18,7 @@ from api.listening.loaders import ListeningLoaders
 from api.members.loaders import MemberLoaders
 from api.metrics.loaders import InsightsLoaders, MetricsLoaders
 from api.organizations.loaders import OrganizationLoaders
+from api.simulations.loaders import SimulationLoaders
 from api.webhooks.loaders import WebhookLoaders
 from domain.campaigns.service import CampaignService
 from domain.campaigns.workflow import ContentWorkflow
@@ -31,6 +32,7 @@ from domain.services.insights import InsightsService
 from domain.services.members import MemberService
 from domain.services.metrics import MetricsService
 from domain.services.organizations import OrganizationService, Principal
+from domain.simulations.service import SimulationService
 from domain.webhooks.service import WebhookService
 
 T = TypeVar("T")
@@ -53,6 +55,7 @@ class Services:
     escalations: EscalationService
     alerts: AlertService
     campaigns: CampaignService
+    simulations: SimulationService
     workflow: ContentWorkflow
 
     @classmethod
@@ -82,6 +85,7 @@ class Services:
             escalations=EscalationService(session, organization_id, actor),
             alerts=AlertService(session, organization_id),
             campaigns=CampaignService(session, organization_id),
+            simulations=SimulationService(session, organization_id),
             # Approval compares the reviewing key with the submitting one.
             workflow=ContentWorkflow(session, organization_id, key_id),
         )
@@ -100,6 +104,7 @@ class Loaders:
     insights: InsightsLoaders
     listening: ListeningLoaders
     campaigns: CampaignLoaders
+    simulations: SimulationLoaders
 
     @classmethod
     def build(cls, services: Services, lock: asyncio.Lock) -> Loaders:
@@ -113,6 +118,7 @@ class Loaders:
             insights=InsightsLoaders.build(services, lock),
             listening=ListeningLoaders.build(services, lock),
             campaigns=CampaignLoaders.build(services, lock),
+            simulations=SimulationLoaders.build(services, lock),
         )
 
 

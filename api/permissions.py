@@ -42,6 +42,7 @@ QUERY_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "alerts": READERS,
     "campaigns": READERS,
     "calendar": READERS,
+    "simulations": READERS,
 }
 
 # Root fields of Mutation, by their GraphQL name.
@@ -78,6 +79,8 @@ MUTATION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "contentApprove": WRITERS,
     "contentReject": WRITERS,
     "contentSchedule": WRITERS,
+    # A run costs CPU: only those who may change the organization's data may start one.
+    "simulationRun": WRITERS,
 }
 
 # Node types some reading roles may not see through `node`/`nodes` (to them such an id is
@@ -94,6 +97,7 @@ SUBSCRIPTION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "escalationChanged": READERS,
     "alertRaised": READERS,
     "metricsUpdated": READERS,
+    "simulationProgress": READERS,
 }
 
 RULES: Final[dict[str, dict[str, frozenset[ApiKeyRole]]]] = {

@@ -39,6 +39,9 @@ from api.organizations.queries import OrganizationQuery
 from api.ratelimit import MemoryBuckets, RateLimiter
 from api.scalars import DateTime
 from api.settings import TrustSettings
+from api.simulations.mutations import SimulationMutation
+from api.simulations.queries import SimulationQuery
+from api.simulations.subscriptions import SimulationSubscription
 from api.trust import SafeErrors, TrustGuard
 from api.webhooks.mutations import WebhookMutation
 from api.webhooks.queries import WebhookQuery
@@ -54,6 +57,7 @@ Query = merge_types(
         WebhookQuery,
         ListeningQuery,
         CampaignQuery,
+        SimulationQuery,
     ),
 )
 Mutation = merge_types(
@@ -65,9 +69,12 @@ Mutation = merge_types(
         WebhookMutation,
         ListeningMutation,
         CampaignMutation,
+        SimulationMutation,
     ),
 )
-Subscription = merge_types("Subscription", (ListeningSubscription, MetricsSubscription))
+Subscription = merge_types(
+    "Subscription", (ListeningSubscription, MetricsSubscription, SimulationSubscription)
+)
 
 
 class TownsquareSchema(strawberry.Schema):

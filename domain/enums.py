@@ -82,3 +82,10 @@ class CommunityOrder(StrEnum):
     CREATED_AT = "created_at"
     NAME = "name"
     UPDATED_AT = "updated_at"
+
+
+class SimulationStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"

@@ -13,6 +13,7 @@ from domain.campaigns import tables as campaigns
 from domain.idempotency import tables as idempotency
 from domain.listening import tables as listening
 from domain.rollups import tables as rollups
+from domain.simulations import tables as simulations
 from domain.webhooks import tables as webhooks
 
 METADATA = SQLModel.metadata
@@ -27,6 +28,7 @@ TENANT_TABLES: tuple[str, ...] = (
     *rollups.TENANT_TABLES,
     *listening.TENANT_TABLES,
     *campaigns.TENANT_TABLES,
+    *simulations.TENANT_TABLES,
 )
 
 __all__ = ["METADATA", "TENANT_TABLES"]

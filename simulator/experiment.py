@@ -9,7 +9,7 @@ paired by seed. Runs go to a local process pool, or to a Dask cluster when
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -62,7 +62,8 @@ class ExperimentResult:
         return np.nanmean(np.stack([r.daily[kpi] for r in self.runs[strategy]]), axis=0)
 
 
-def _run_task(scenario: Scenario, strategy: str, seed: np.random.SeedSequence) -> RunResult:
+def run_task(scenario: Scenario, strategy: str, seed: np.random.SeedSequence) -> RunResult:
+    """One strategy on one seed, as a sweep keeps it (a picklable top-level function)."""
     result = run(scenario, strategy, seed)
     # Sweeps keep KPIs only: per-post and per-member arrays would dominate what workers send back.
     return replace(
@@ -75,9 +76,10 @@ def seed_sequences(base_seed: int, seeds: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(base_seed).spawn(seeds)
 
 
-def _tasks(
-    scenario: Scenario, seeds: int, base_seed: int
+def plan_tasks(
+    scenario: Scenario, seeds: int, base_seed: int = 0
 ) -> list[tuple[str, int, np.random.SeedSequence]]:
+    """(strategy, seed index, seed sequence) of every run of an experiment."""
     sequences = seed_sequences(base_seed, seeds)
     return [(s.name, k, sequences[k]) for s in scenario.strategies for k in range(seeds)]
 
@@ -86,7 +88,7 @@ def _inline(
     scenario: Scenario, tasks: list[tuple[str, int, np.random.SeedSequence]]
 ) -> Iterator[tuple[str, int, RunResult]]:
     for name, k, seq in tasks:
-        yield name, k, _run_task(scenario, name, seq)
+        yield name, k, run_task(scenario, name, seq)
 
 
 def _pool(
@@ -94,7 +96,7 @@ def _pool(
 ) -> Iterator[tuple[str, int, RunResult]]:
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures: dict[Future[RunResult], tuple[str, int]] = {
-            pool.submit(_run_task, scenario, name, seq): (name, k) for name, k, seq in tasks
+            pool.submit(run_task, scenario, name, seq): (name, k) for name, k, seq in tasks
         }
         for future in as_completed(futures):
             name, k = futures[future]
@@ -109,7 +111,7 @@ def _dask(
 
     with Client(address) as client:
         futures = {
-            client.submit(_run_task, scenario, name, seq, pure=False): (name, k)
+            client.submit(run_task, scenario, name, seq, pure=False): (name, k)
             for name, k, seq in tasks
         }
         for future in dask_completed(list(futures)):
@@ -133,7 +135,7 @@ def run_experiment(
     """
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
-    tasks = _tasks(scenario, seeds, base_seed)
+    tasks = plan_tasks(scenario, seeds, base_seed)
     address = os.environ.get(DASK_ENV)
     if address:
         results = _dask(scenario, tasks, address)
@@ -141,10 +143,22 @@ def run_experiment(
         results = _inline(scenario, tasks)
     else:
         results = _pool(scenario, tasks, workers or os.cpu_count() or 1)
+
+    def reported() -> Iterator[tuple[str, int, RunResult]]:
+        for done, item in enumerate(results, start=1):
+            yield item
+            if progress is not None:
+                progress(done, len(tasks))
+
+    return assemble(scenario, seeds, reported())
+
+
+def assemble(
+    scenario: Scenario, seeds: int, results: Iterable[tuple[str, int, RunResult]]
+) -> ExperimentResult:
+    """The experiment made of runs finished in any order (strategy, seed index, result)."""
     slots: dict[str, list[RunResult | None]] = {s.name: [None] * seeds for s in scenario.strategies}
-    for done, (name, k, result) in enumerate(results, start=1):
+    for name, k, result in results:
         slots[name][k] = result
-        if progress is not None:
-            progress(done, len(tasks))
     runs = {name: [r for r in row if r is not None] for name, row in slots.items()}
     return ExperimentResult(scenario=scenario, seeds=seeds, runs=runs)

@@ -22,6 +22,7 @@ from domain.events import (
     ESCALATION_CHANGED,
     MENTION_ADDED,
     METRICS_UPDATED,
+    SIMULATION_FINISHED,
     DomainEvent,
 )
 
@@ -29,7 +30,9 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 1.0
 # The events a subscription field offers; others (webhook-only ones) stay off the wire.
-LIVE_NAMES = frozenset({MENTION_ADDED, ESCALATION_CHANGED, ALERT_RAISED, METRICS_UPDATED})
+LIVE_NAMES = frozenset(
+    {MENTION_ADDED, ESCALATION_CHANGED, ALERT_RAISED, METRICS_UPDATED, SIMULATION_FINISHED}
+)
 
 
 def broadcaster_for(redis_url: str | None) -> Broadcaster:

@@ -26,20 +26,21 @@ def live_context(info: strawberry.Info) -> LiveContext:
 
 async def live_nodes(
     info: strawberry.Info,
-    name: str,
+    names: str | tuple[str, ...],
     node_type: Any,
     accept: Callable[[LiveEvent], bool] | None = None,
 ) -> AsyncGenerator[Any, None]:
-    """The nodes of `node_type` named by the caller's organization's `name` events.
+    """The nodes of `node_type` named by the caller's organization's events called `names`.
 
     An event whose subject has gone (deleted since) is skipped; the session that loaded a node
     stays open while its fields resolve, and closes before the next event is awaited.
     """
     context = live_context(info)
+    wanted = {names} if isinstance(names, str) else set(names)
     organization_id = context.principal.organization_id
     async with context.broadcaster.listen(organization_id) as listener:
         async for event in listener:
-            if event.name != name or event.subject_id is None:
+            if event.name not in wanted or event.subject_id is None:
                 continue
             if event.organization_id != organization_id or (accept and not accept(event)):
                 continue

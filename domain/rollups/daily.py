@@ -112,7 +112,7 @@ def announce(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
             organization_id=organization_id,
             name=METRICS_UPDATED,
             payload={"communityId": community_id, "days": [d.isoformat() for d in sorted(changed)]},
-            subject_type="community",
+            subject_type="Community",
             subject_id=community_id,
         )
 

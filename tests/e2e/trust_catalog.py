@@ -38,6 +38,7 @@ from domain.services.content import ContentDraft, ContentService
 from domain.services.engagement import EngagementDraft, EngagementService
 from domain.services.members import Interest, MemberDraft, MemberService, MembershipDraft
 from domain.services.organizations import OrganizationService, TopicDraft
+from domain.simulations.tables import Simulation
 from domain.webhooks.service import WebhookDraft, WebhookService
 from domain.webhooks.tables import WebhookDelivery
 
@@ -142,7 +143,18 @@ async def _rows_without_services(
         threshold=3.0,
     )
     event = DomainEvent(organization_id=org, name="content.published", payload={})
-    session.add_all([alert, event])
+    # Runs are finished by a server's simulation runner; the world holds one it finished.
+    simulation = Simulation(
+        organization_id=org,
+        scenario="crisis-response",
+        strategies=["silent"],
+        seeds=2,
+        days=5,
+        members=100,
+        status="failed",
+        error="catalog",
+    )
+    session.add_all([alert, event, simulation])
     await session.flush()
     delivery = WebhookDelivery(
         organization_id=org,
@@ -153,7 +165,11 @@ async def _rows_without_services(
     )
     session.add(delivery)
     await session.commit()
-    return {"Alert": _id(alert.id), "WebhookDelivery": _id(delivery.id)}
+    return {
+        "Alert": _id(alert.id),
+        "WebhookDelivery": _id(delivery.id),
+        "Simulation": _id(simulation.id),
+    }
 
 
 async def _campaign_and_planned_content(session: Any, org: int, community: int) -> dict[str, int]:
@@ -316,6 +332,16 @@ MUTATIONS: dict[str, Entry] = {
     ),
     "contentSchedule": Entry(
         "ContentScheduleInput", lambda ids: {"id": ids["Content#approved"], "at": _later(2)}
+    ),
+    "simulationRun": Entry(
+        "SimulationRunInput",
+        lambda ids: {
+            "scenario": "crisis-response",
+            "strategies": ["silent"],
+            "seeds": 2,
+            "days": 5,
+            "members": 50,
+        },
     ),
 }
 
