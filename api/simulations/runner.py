@@ -8,6 +8,9 @@ the row holds the summary (or the reason it failed) and `simulation.finished` is
 
 Restart safety: every server says it is alive for its runs (a heartbeat); at start-up and
 every heartbeat, runs whose server has been silent too long are failed with a reason.
+
+Like the scheduler, the runner works for every organization: its sessions pass row-level
+security explicitly (`cross_tenant`), and it reads and writes only the rows of the runs it holds.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ class SimulationRunner:
     async def sweep(self) -> list[int]:
         """Fail the runs of servers silent for `stale_seconds`; their ids."""
         silent_since = utcnow() - timedelta(seconds=self.stale_seconds)
-        async with self.database.session() as session:
+        async with self.database.session(cross_tenant=True) as session:
             failed = await SimulationLedger(session).abandon_stale(silent_since, ABANDONED)
         if failed:
             log.warning("failed %d simulations left behind by a stopped server", len(failed))
@@ -94,7 +97,7 @@ class SimulationRunner:
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
             try:
-                async with self.database.session() as session:
+                async with self.database.session(cross_tenant=True) as session:
                     await SimulationLedger(session).heartbeat(self.name)
                 await self.sweep()
             except Exception:
@@ -117,7 +120,7 @@ class SimulationRunner:
 
     async def run(self, simulation_id: int) -> None:
         """Run one queued simulation to its end, recording progress, summary or failure."""
-        async with self.database.session() as session:
+        async with self.database.session(cross_tenant=True) as session:
             simulation = await SimulationLedger(session).start(simulation_id, self.name)
         if simulation is None:
             return
@@ -125,10 +128,10 @@ class SimulationRunner:
             summary = await self._experiment(simulation)
         except Exception as error:
             log.exception("simulation %s failed", simulation_id)
-            async with self.database.session() as session:
+            async with self.database.session(cross_tenant=True) as session:
                 await SimulationLedger(session).fail(simulation_id, f"the run failed: {error}")
             return
-        async with self.database.session() as session:
+        async with self.database.session(cross_tenant=True) as session:
             await SimulationLedger(session).succeed(simulation_id, summary)
 
     async def _experiment(self, simulation: Simulation) -> dict[str, Any]:
@@ -149,7 +152,7 @@ class SimulationRunner:
 
     async def _advance(self, simulation: Simulation, done: int, total: int) -> None:
         assert simulation.id is not None
-        async with self.database.session() as session:
+        async with self.database.session(cross_tenant=True) as session:
             await SimulationLedger(session).advance(simulation.id, done)
         event = LiveEvent(
             simulation.organization_id,

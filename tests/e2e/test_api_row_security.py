@@ -27,6 +27,8 @@ from sqlalchemy.engine import make_url
 from api.app import create_app
 from api.ids import encode_id
 from api.settings import TrustSettings
+from api.simulations.runner import SimulationRunner
+from api.subscriptions.broadcast import LocalBroadcaster
 from domain.campaigns.workflow import ContentWorkflow, PlannedContent
 from domain.db import Database
 from domain.entities import Community
@@ -37,6 +39,7 @@ from domain.idempotency.tables import IdempotencyKey
 from domain.row_security import APP_ROLE
 from domain.services.communities import CommunityDraft, CommunityService
 from domain.services.scheduling import publish_due
+from domain.simulations.tables import Simulation
 from domain.tables import TENANT_TABLES
 from domain.timeutil import utcnow
 from domain.webhooks.dispatch import DeliverySettings, Dispatcher
@@ -258,13 +261,38 @@ async def _due_post_with_a_webhook(owner_db: Database, org: int) -> None:
 async def test_the_servers_background_jobs_serve_every_organization_as_the_app_role(
     owner_db: Database, app_db: Database
 ) -> None:
-    # The scheduler, the webhook dispatcher and the idempotency purge run inside the server,
-    # on its database: they must pass the policies explicitly, and only they do.
-    for slug in ("acme", "globex"):
-        await _due_post_with_a_webhook(owner_db, (await tenant(owner_db, slug)).organization_id)
+    # The scheduler, the webhook dispatcher, the idempotency purge and the simulation runner run
+    # inside the server, on its database: they must pass the policies explicitly, and only they
+    # do.
+    acme, globex = await tenant(owner_db, "acme"), await tenant(owner_db, "globex")
+    for organization_id in (acme.organization_id, globex.organization_id):
+        await _due_post_with_a_webhook(owner_db, organization_id)
     assert await publish_due(app_db, utcnow() + timedelta(hours=1)) == 2
     assert await Dispatcher(app_db, DeliverySettings(allow_private=True)).fan_out() == 2
     assert await IdempotencyStore(app_db).purge() == 2
+    for organization_id in (acme.organization_id, globex.organization_id):
+        await _stale_simulation(owner_db, organization_id)
+    runner = SimulationRunner(app_db, LocalBroadcaster())
+    assert len(await runner.sweep()) == 2
+
+
+async def _stale_simulation(database: Database, organization_id: int) -> None:
+    """A run whose server stopped saying it is alive ten minutes ago."""
+    silent = utcnow() - timedelta(minutes=10)
+    async with database.session() as session:
+        session.add(
+            Simulation(
+                organization_id=organization_id,
+                scenario="crisis-response",
+                strategies=["silent"],
+                seeds=2,
+                days=5,
+                members=100,
+                status="running",
+                heartbeat_at=silent,
+            )
+        )
+        await session.commit()
 
 
 async def test_a_live_subscriber_hears_its_organizations_events_under_the_policies(
@@ -286,11 +314,12 @@ async def test_a_live_subscriber_hears_its_organizations_events_under_the_polici
             data = await until_heard(client, operation, mention)
     assert data["mentionAdded"]["text"].startswith("hello")
     # Besides the key lookups, only the served app's background passes cross tenants: the
-    # scheduler (content) and the idempotency purge.
+    # scheduler (content), the idempotency purge and the simulation runner's sweep.
     assert {t for t, scope in scopes if scope == "bypass"} <= {
         "api_key",
         "content",
         "idempotency_key",
+        "simulation",
     }
     mentions = {scope for table, scope in scopes if table.startswith("mention")}
     assert mentions == {f"org:{acme.organization_id}"}

@@ -1,7 +1,7 @@
-"""simulations requested over the API
+"""simulations requested over the API, walled by row-level security like every tenant table
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0009
 Create Date: 2026-11-30 10:10:00
 """
 
@@ -13,12 +13,18 @@ from alembic import op
 import domain.timeutil
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _AT = domain.timeutil.UTCDateTime(timezone=True)
+POLICY = "tenant_isolation"
+# As in 0009 (domain/row_security.py): a row of the transaction's organization, or a bypass.
+CONDITION = (
+    "organization_id = NULLIF(current_setting('townsquare.organization_id', true), '')::bigint"
+    " OR current_setting('townsquare.bypass_rls', true) = 'on'"
+)
 
 
 def upgrade() -> None:
@@ -48,9 +54,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_simulation_org_id", "simulation", ["organization_id", "id"])
     op.create_index("ix_simulation_status", "simulation", ["status"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE simulation ENABLE ROW LEVEL SECURITY")
+        op.execute("ALTER TABLE simulation FORCE ROW LEVEL SECURITY")
+        op.execute(
+            f"CREATE POLICY {POLICY} ON simulation USING ({CONDITION}) WITH CHECK ({CONDITION})"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP POLICY IF EXISTS {POLICY} ON simulation")
     op.drop_index("ix_simulation_status", table_name="simulation")
     op.drop_index("ix_simulation_org_id", table_name="simulation")
     op.drop_table("simulation")
