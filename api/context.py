@@ -21,6 +21,7 @@ from api.organizations.loaders import OrganizationLoaders
 from api.simulations.loaders import SimulationLoaders
 from api.webhooks.loaders import WebhookLoaders
 from domain.campaigns.service import CampaignService
+from domain.campaigns.tasks import TaskService
 from domain.campaigns.workflow import ContentWorkflow
 from domain.listening.alerts import AlertService
 from domain.listening.escalations import Actor, EscalationService
@@ -57,6 +58,7 @@ class Services:
     campaigns: CampaignService
     simulations: SimulationService
     workflow: ContentWorkflow
+    tasks: TaskService
 
     @classmethod
     def scoped(
@@ -88,6 +90,7 @@ class Services:
             simulations=SimulationService(session, organization_id),
             # Approval compares the reviewing key with the submitting one.
             workflow=ContentWorkflow(session, organization_id, key_id),
+            tasks=TaskService(session, organization_id),
         )
 
 

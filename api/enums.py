@@ -21,6 +21,7 @@ from domain.enums import (
     MembershipRole,
     MembershipState,
     Platform,
+    TaskStatus,
     Visibility,
 )
 from domain.metrics.window import Granularity
@@ -31,6 +32,7 @@ strawberry.enum(MembershipRole, description="A member's part in a community.")
 strawberry.enum(MembershipState, description="Whether a membership is still alive.")
 strawberry.enum(ContentKind, description="What a piece of content is.")
 strawberry.enum(ContentStatus, description="Where content is in its life and its approval.")
+strawberry.enum(TaskStatus, description="Where a campaign task is.")
 strawberry.enum(CampaignStatus, description="Whether a campaign is planned, running or closed.")
 strawberry.enum(EngagementKind, description="A member's action on content.")
 strawberry.enum(ApiKeyRole, name="Role", description="What an API key may do.")
@@ -60,5 +62,6 @@ __all__ = [
     "OrderDirection",
     "Platform",
     "Role",
+    "TaskStatus",
     "Visibility",
 ]

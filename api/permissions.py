@@ -74,6 +74,8 @@ MUTATION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "campaignCreate": WRITERS,
     "campaignUpdate": WRITERS,
     "campaignClose": WRITERS,
+    "campaignTaskCreate": WRITERS,
+    "campaignTaskUpdate": WRITERS,
     "contentCreate": WRITERS,
     "contentSubmit": WRITERS,
     "contentApprove": WRITERS,

@@ -54,6 +54,12 @@ class ContentStatus(StrEnum):
     PUBLISHED = "published"
 
 
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
 class CampaignStatus(StrEnum):
     PLANNED = "planned"
     ACTIVE = "active"

@@ -6,13 +6,15 @@ from datetime import datetime
 
 import strawberry
 
-from api.campaigns.types import Campaign
+from api.campaigns.types import Campaign, CampaignTask
 from api.content.types import Content
-from api.enums import ContentKind
+from api.enums import ContentKind, TaskStatus
 from api.errors import UserError
 from api.payloads import InputIds, perform
 from domain.campaigns.service import CampaignChanges, CampaignDraft, Objective
 from domain.campaigns.tables import Campaign as CampaignRow
+from domain.campaigns.tables import CampaignTask as TaskRow
+from domain.campaigns.tasks import TaskChanges, TaskDraft
 from domain.campaigns.workflow import PlannedContent
 from domain.entities import Content as ContentRow
 
@@ -88,6 +90,39 @@ class ContentScheduleInput:
     at: datetime = strawberry.field(description="When to publish; must be in the future.")
 
 
+@strawberry.input(description="A task of a campaign; `dependsOn` names tasks of the same campaign.")
+class CampaignTaskCreateInput:
+    campaign_id: strawberry.ID
+    title: str
+    owner_id: strawberry.ID = strawberry.field(description="A member with a staff role.")
+    starts_at: datetime
+    due_at: datetime
+    depends_on: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Fields to change; `dependsOn`, when given, replaces the set.")
+class CampaignTaskUpdateInput:
+    id: strawberry.ID
+    title: str | None = None
+    owner_id: strawberry.ID | None = None
+    starts_at: datetime | None = None
+    due_at: datetime | None = None
+    status: TaskStatus | None = None
+    depends_on: list[strawberry.ID] | None = None
+
+
+@strawberry.type
+class CampaignTaskCreatePayload:
+    task: CampaignTask | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CampaignTaskUpdatePayload:
+    task: CampaignTask | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class CampaignCreatePayload:
     campaign: Campaign | None
@@ -144,6 +179,14 @@ def _content(row: ContentRow | None) -> Content | None:
     return None if row is None else Content.from_row(row)
 
 
+def _task(row: TaskRow | None) -> CampaignTask | None:
+    return None if row is None else CampaignTask.from_row(row)
+
+
+def _task_ids(ids: InputIds, values: list[strawberry.ID] | None) -> tuple[int, ...] | None:
+    return None if values is None else tuple(ids.of(t, "CampaignTask") for t in values)
+
+
 def _topic_ids(ids: InputIds, values: list[strawberry.ID] | None) -> tuple[int, ...] | None:
     return None if values is None else tuple(ids.of(t, "Topic") for t in values)
 
@@ -195,6 +238,41 @@ class CampaignMutation:
         service = info.context.services.campaigns
         row, errors = await perform(info, lambda: service.close(campaign_id))
         return CampaignClosePayload(campaign=_campaign(row), user_errors=errors)
+
+    @strawberry.mutation(description="Add a task to a campaign.")
+    async def campaign_task_create(
+        self, info: strawberry.Info, input: CampaignTaskCreateInput
+    ) -> CampaignTaskCreatePayload:
+        ids = InputIds()
+        draft = TaskDraft(
+            campaign_id=ids.of(input.campaign_id, "Campaign"),
+            title=input.title,
+            owner_id=ids.of(input.owner_id, "Member"),
+            starts_at=input.starts_at,
+            due_at=input.due_at,
+            depends_on=_task_ids(ids, input.depends_on) or (),
+        )
+        service = info.context.services.tasks
+        row, errors = await perform(info, lambda: service.create(draft))
+        return CampaignTaskCreatePayload(task=_task(row), user_errors=errors)
+
+    @strawberry.mutation(description="Change a task: owner, dates, status or dependencies.")
+    async def campaign_task_update(
+        self, info: strawberry.Info, input: CampaignTaskUpdateInput
+    ) -> CampaignTaskUpdatePayload:
+        ids = InputIds()
+        task_id = ids.of(input.id, "CampaignTask")
+        changes = TaskChanges(
+            title=input.title,
+            owner_id=ids.maybe(input.owner_id, "Member"),
+            starts_at=input.starts_at,
+            due_at=input.due_at,
+            status=input.status,
+            depends_on=_task_ids(ids, input.depends_on),
+        )
+        service = info.context.services.tasks
+        row, errors = await perform(info, lambda: service.update(task_id, changes))
+        return CampaignTaskUpdatePayload(task=_task(row), user_errors=errors)
 
     @strawberry.mutation(description="Write content as a draft, optionally for a campaign.")
     async def content_create(

@@ -4,24 +4,144 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 
 from api.connections import Connection, page_request
-from api.enums import CampaignStatus
+from api.enums import CampaignStatus, TaskStatus
+from api.errors import or_query_error
+from api.ids import encode_id
 from api.nodes import load_nodes
 from api.organizations.types import Topic
 from domain.campaigns.calendar import CalendarItem as DomainCalendarItem
 from domain.campaigns.service import status_of
 from domain.campaigns.tables import Campaign as CampaignRow
+from domain.campaigns.tables import CampaignTask as TaskRow
+from domain.campaigns.timeline import Progress
+from domain.campaigns.timeline import TimelineItem as DomainTimelineItem
 from domain.timeutil import utcnow
 
 if TYPE_CHECKING:
     from api.content.types import Content, ContentConnection
+    from api.members.types import Member
 
 CONTENT_TYPES = "api.content.types"
+MEMBERS_TYPES = "api.members.types"
+
+
+@strawberry.enum(description="What a timeline item stands for.")
+class TimelineItemKind(StrEnum):
+    TASK = "task"
+    CONTENT = "content"
+
+
+@strawberry.type(description="A piece of work of a campaign, with an owner, dates, dependencies.")
+class CampaignTask(relay.Node):
+    id: relay.NodeID[int]
+    title: str
+    status: TaskStatus
+    starts_at: datetime
+    due_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    owner_id: strawberry.Private[int]
+    campaign_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: TaskRow) -> CampaignTask:
+        assert row.id is not None
+        return cls(
+            id=row.id,
+            title=row.title,
+            status=TaskStatus(row.status),
+            starts_at=row.starts_at,
+            due_at=row.due_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            owner_id=row.owner_member_id,
+            campaign_id=row.campaign_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(info.context.loaders.campaigns.tasks, cls.from_row, node_ids)
+
+    @strawberry.field(description="The staff member who owns it.")
+    async def owner(
+        self, info: strawberry.Info
+    ) -> Annotated[Member, strawberry.lazy(MEMBERS_TYPES)] | None:
+        from api.members.types import Member
+
+        row = await info.context.loaders.members.members.load(self.owner_id)
+        return None if row is None else Member.from_row(row)
+
+    @strawberry.field(description="The tasks that must be done before this one.")
+    async def depends_on(self, info: strawberry.Info) -> list[CampaignTask]:
+        ids = await info.context.loaders.campaigns.task_dependencies.load(self.id)
+        rows = await info.context.loaders.campaigns.tasks.load_many(ids)
+        return [CampaignTask.from_row(row) for row in rows if row is not None]
+
+    @strawberry.field
+    async def campaign(self, info: strawberry.Info) -> Campaign | None:
+        row = await info.context.loaders.campaigns.campaigns.load(self.campaign_id)
+        return None if row is None else Campaign.from_row(row)
+
+
+@strawberry.type(description="One bar of a Gantt chart (a milestone when start equals end).")
+class TimelineItem:
+    id: strawberry.ID = strawberry.field(description="The global id of the task or content.")
+    kind: TimelineItemKind
+    title: str
+    status: str = strawberry.field(description="The task's or the content's status, lower case.")
+    start: datetime
+    end: datetime
+    depends_on: list[strawberry.ID] = strawberry.field(
+        description="Global ids of the tasks this one waits for."
+    )
+
+    @classmethod
+    def from_item(cls, item: DomainTimelineItem) -> TimelineItem:
+        type_name = "CampaignTask" if item.kind == "task" else "Content"
+        return cls(
+            id=strawberry.ID(encode_id(type_name, item.row_id)),
+            kind=TimelineItemKind(item.kind),
+            title=item.title,
+            status=item.status,
+            start=item.start,
+            end=item.end,
+            depends_on=[strawberry.ID(encode_id("CampaignTask", i)) for i in item.depends_on],
+        )
+
+
+@strawberry.type(description="How far the campaign is toward its objective, from the KPI engine.")
+class CampaignProgress:
+    kpi: str
+    target: float
+    value: float = strawberry.field(description="The KPI over the campaign's content so far.")
+    ratio: float = strawberry.field(description="value / target (1 means reached).")
+    due: datetime
+    conversions: int
+    conversion_value: float
+    roi: float | None = strawberry.field(description="Conversion value over the budget spent.")
+
+    @classmethod
+    def from_progress(cls, progress: Progress) -> CampaignProgress:
+        summary = progress.summary
+        return cls(
+            kpi=progress.kpi,
+            target=progress.target,
+            value=progress.value,
+            ratio=progress.ratio,
+            due=progress.due,
+            conversions=summary.conversions,
+            conversion_value=summary.conversion_value,
+            roi=summary.roi,
+        )
 
 
 @strawberry.type(description="Reach `target` of KPI `kpi` by `due`.")
@@ -90,6 +210,20 @@ class Campaign(relay.Node):
 
         request = page_request(first, after, last, before)
         return await content_of(info, "campaign_id", self.id, None, request)
+
+    @strawberry.field(description="Tasks and content with dates and dependencies, by start.")
+    async def timeline(self, info: strawberry.Info) -> list[TimelineItem]:
+        context = info.context
+        service = context.services.campaigns
+        items = await or_query_error(lambda: context.run(service.timeline, self.id))
+        return [TimelineItem.from_item(item) for item in items]
+
+    @strawberry.field(description="Progress toward the objective so far.")
+    async def progress(self, info: strawberry.Info) -> CampaignProgress:
+        context = info.context
+        service = context.services.campaigns
+        found = await or_query_error(lambda: context.run(service.progress, self.id))
+        return CampaignProgress.from_progress(found)
 
 
 @strawberry.type(description="A page of campaigns.")

@@ -10,13 +10,23 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.campaigns.calendar import CalendarItem, calendar
+from domain.campaigns.repositories import CampaignRepository, TaskRepository
 from domain.campaigns.tables import Campaign
+from domain.campaigns.timeline import (
+    Progress,
+    TimelineItem,
+    campaign_content,
+    campaign_totals,
+    content_item,
+    progress_of,
+    task_item,
+    window_end,
+)
 from domain.db import transaction
 from domain.enums import CampaignStatus
 from domain.errors import NotFound, ValidationFailed
-from domain.metrics.report import KPI_NAMES
+from domain.metrics.report import KPI_NAMES, WindowInputs
 from domain.pagination import Ordering, Page, PageRequest
-from domain.repositories.base import TenantRepository
 from domain.repositories.organizations import TopicRepository
 from domain.timeutil import as_utc, utcnow
 from domain.validation import Problems
@@ -56,10 +66,6 @@ class CampaignChanges:
     ends_at: datetime | None = None
     budget: float | None = None
     topic_ids: tuple[int, ...] | None = None
-
-
-class CampaignRepository(TenantRepository[Campaign]):
-    model = Campaign
 
 
 def status_of(campaign: Campaign, now: datetime) -> CampaignStatus:
@@ -179,6 +185,29 @@ class CampaignService:
         self, start: datetime, end: datetime, community_ids: Sequence[int] | None = None
     ) -> list[CalendarItem]:
         return await calendar(self.session, self.organization_id, start, end, community_ids)
+
+    async def timeline(self, campaign_id: int) -> list[TimelineItem]:
+        """Tasks and content of the campaign in start order, with task dependencies."""
+        campaign = await self._get(campaign_id)
+        tasks = await TaskRepository(self.session, self.organization_id).of_campaigns([campaign_id])
+        repo = TaskRepository(self.session, self.organization_id)
+        depends = await repo.dependencies([t.id for t in tasks if t.id is not None])
+        items = [task_item(t, depends.get(t.id or 0, [])) for t in tasks]
+        items += [content_item(c) for c in await campaign_content(self.session, campaign)]
+        return sorted(items, key=lambda item: (item.start, item.kind, item.row_id))
+
+    async def progress(self, campaign_id: int, now: datetime | None = None) -> Progress:
+        """The objective KPI of the campaign so far, from the KPI engine's formulas."""
+        campaign = await self._get(campaign_id)
+        content = await campaign_content(self.session, campaign)
+        totals = await campaign_totals(self.session, campaign, content, window_end(campaign, now))
+        return progress_of(campaign, WindowInputs(totals=totals, cost=campaign.budget or None))
+
+    async def _get(self, campaign_id: int) -> Campaign:
+        campaign = await self.repo.get(campaign_id)
+        if campaign is None:
+            raise NotFound.of("id", "campaign")
+        return campaign
 
     async def get_many(self, campaign_ids: Sequence[int]) -> dict[int, Campaign]:
         return await self.repo.get_many(campaign_ids)

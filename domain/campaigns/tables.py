@@ -39,4 +39,50 @@ class Campaign(SQLModel, table=True):
     version: int = Field(default=1)
 
 
-TENANT_TABLES = (Campaign.__tablename__,)
+class CampaignTask(SQLModel, table=True):
+    """A piece of work of a campaign, owned by a staff member, with a start and a due date."""
+
+    __tablename__ = "campaign_task"
+    __table_args__ = (Index("ix_campaign_task_campaign", "campaign_id", "starts_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    organization_id: int = Field(
+        foreign_key="organization.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+    campaign_id: int = Field(
+        foreign_key="campaign.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+    title: str = Field(sa_type=String(200))
+    owner_member_id: int = Field(
+        foreign_key="member.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(sa_type=String(32))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    version: int = Field(default=1)
+
+
+class CampaignTaskDependency(SQLModel, table=True):
+    """Task `task_id` cannot start before task `depends_on_id` is done."""
+
+    __tablename__ = "campaign_task_dependency"
+    __table_args__ = (Index("ix_campaign_task_dependency_on", "depends_on_id"),)
+
+    task_id: int = Field(
+        foreign_key="campaign_task.id", primary_key=True, sa_type=BigId, ondelete="CASCADE"
+    )
+    depends_on_id: int = Field(
+        foreign_key="campaign_task.id", primary_key=True, sa_type=BigId, ondelete="CASCADE"
+    )
+    organization_id: int = Field(
+        foreign_key="organization.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+
+
+TENANT_TABLES = (
+    Campaign.__tablename__,
+    CampaignTask.__tablename__,
+    CampaignTaskDependency.__tablename__,
+)

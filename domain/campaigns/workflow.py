@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.campaigns.service import CampaignRepository
+from domain.campaigns.repositories import CampaignRepository
 from domain.db import transaction
 from domain.entities import Content
 from domain.enums import CampaignStatus, ContentKind, ContentStatus

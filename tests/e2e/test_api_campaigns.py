@@ -187,3 +187,63 @@ async def test_a_campaign_with_an_unknown_kpi_is_a_user_error(api: Api) -> None:
     codes = sorted(e["code"] for e in result["campaignCreate"]["userErrors"])
     assert result["campaignCreate"]["campaign"] is None
     assert codes == ["ENDS_BEFORE_START", "UNKNOWN_KPI"]
+
+
+STAFF = """mutation {
+  memberCreate(input: {handle: "mod", displayName: "Mod"}) { member { id } } }"""
+JOIN = """mutation($community: ID!, $member: ID!) { membershipCreate(input: {
+  communityId: $community, memberId: $member, role: COMMUNITY_MANAGER}) { userErrors { code } } }"""
+TASK = """mutation($input: CampaignTaskCreateInput!) { campaignTaskCreate(input: $input) {
+  task { id title owner { handle } dependsOn { title } } userErrors { field message code } } }"""
+TASK_UPDATE = """mutation($input: CampaignTaskUpdateInput!) { campaignTaskUpdate(input: $input) {
+  task { id status } userErrors { field message code } } }"""
+TIMELINE = """query($id: ID!) { node(id: $id) { ... on Campaign {
+  timeline { id kind title status start end dependsOn }
+  progress { kpi target value ratio } } } }"""
+
+
+async def test_tasks_with_dependencies_draw_a_timeline_and_a_cycle_is_a_user_error(
+    api: Api,
+) -> None:
+    community, campaign = await _plan(api)
+    member = (await api.data(STAFF))["memberCreate"]["member"]["id"]
+    await api.data(JOIN, community=community, member=member)
+    start = utcnow()
+
+    async def task(title: str, days: int, depends_on: list[str]) -> dict[str, Any]:
+        begins = start + timedelta(days=days)
+        result = await api.data(
+            TASK,
+            input={
+                "campaignId": campaign,
+                "title": title,
+                "ownerId": member,
+                "startsAt": serialize_datetime(begins),
+                "dueAt": serialize_datetime(begins + timedelta(days=1)),
+                "dependsOn": depends_on,
+            },
+        )
+        created: dict[str, Any] = result["campaignTaskCreate"]
+        return created
+
+    brief = (await task("Brief", 0, []))["task"]
+    write = (await task("Write", 1, [brief["id"]]))["task"]
+    assert write["owner"] == {"handle": "mod"}
+    assert write["dependsOn"] == [{"title": "Brief"}]
+    looped = await api.data(TASK_UPDATE, input={"id": brief["id"], "dependsOn": [write["id"]]})
+    assert looped["campaignTaskUpdate"]["task"] is None
+    assert looped["campaignTaskUpdate"]["userErrors"][0]["code"] == "DEPENDENCY_CYCLE"
+    done = await api.data(TASK_UPDATE, input={"id": brief["id"], "status": "DONE"})
+    assert done["campaignTaskUpdate"]["task"]["status"] == "DONE"
+    late = await api.data(
+        TASK_UPDATE, input={"id": brief["id"], "dueAt": serialize_datetime(start - timedelta(1))}
+    )
+    assert late["campaignTaskUpdate"]["userErrors"][0]["code"] == "DUE_BEFORE_START"
+
+    node = (await api.data(TIMELINE, id=campaign))["node"]
+    assert [(i["kind"], i["title"], i["dependsOn"]) for i in node["timeline"]] == [
+        ("TASK", "Brief", []),
+        ("TASK", "Write", [brief["id"]]),
+    ]
+    assert node["timeline"][0]["status"] == "done"
+    assert node["progress"] == {"kpi": "engagements", "target": 500.0, "value": 0.0, "ratio": 0.0}
