@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql behind API keys, and the health endpoints.
+"""The ASGI application: GraphQL at /graphql behind API keys, NDJSON conversion ingestion at
+/ingest/conversions, and the health endpoints.
 
 Run with `uvicorn --factory api.app:create_app` (or `townsquare serve`).
 """
@@ -20,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute, request_response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -32,6 +33,7 @@ from strawberry.types import ExecutionResult
 
 from api.access import AccessMiddleware, RequestRecord, configure_access_log, request_record
 from api.auth import bearer_key, unauthenticated
+from api.campaigns.ingest import ingest_conversions
 from api.context import Context
 from api.exports import export_endpoint
 from api.health import healthz, readyz
@@ -344,6 +346,11 @@ def create_app(
             Route("/export/{kind}.{format}", export_endpoint, methods=["GET"]),
             Route("/graphql", Idempotent(graphql, db, graphql_mutation), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route(
+                "/ingest/conversions",
+                Idempotent(request_response(ingest_conversions), db),
+                methods=["POST"],
+            ),
         ],
         middleware=[Middleware(AccessMiddleware, database=db), cors(trust)],
         lifespan=lifespan,

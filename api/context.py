@@ -20,6 +20,7 @@ from api.metrics.loaders import InsightsLoaders, MetricsLoaders
 from api.organizations.loaders import OrganizationLoaders
 from api.simulations.loaders import SimulationLoaders
 from api.webhooks.loaders import WebhookLoaders
+from domain.campaigns.conversions import ConversionService
 from domain.campaigns.service import CampaignService
 from domain.campaigns.tasks import TaskService
 from domain.campaigns.workflow import ContentWorkflow
@@ -59,6 +60,7 @@ class Services:
     simulations: SimulationService
     workflow: ContentWorkflow
     tasks: TaskService
+    conversions: ConversionService
 
     @classmethod
     def scoped(
@@ -91,6 +93,7 @@ class Services:
             # Approval compares the reviewing key with the submitting one.
             workflow=ContentWorkflow(session, organization_id, key_id),
             tasks=TaskService(session, organization_id),
+            conversions=ConversionService(session, organization_id),
         )
 
 

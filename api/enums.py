@@ -13,6 +13,7 @@ import strawberry
 
 from domain.enums import (
     ApiKeyRole,
+    AttributionModel,
     CampaignStatus,
     CommunityOrder,
     ContentKind,
@@ -32,6 +33,7 @@ strawberry.enum(MembershipRole, description="A member's part in a community.")
 strawberry.enum(MembershipState, description="Whether a membership is still alive.")
 strawberry.enum(ContentKind, description="What a piece of content is.")
 strawberry.enum(ContentStatus, description="Where content is in its life and its approval.")
+strawberry.enum(AttributionModel, description="How conversion value is credited to content.")
 strawberry.enum(TaskStatus, description="Where a campaign task is.")
 strawberry.enum(CampaignStatus, description="Whether a campaign is planned, running or closed.")
 strawberry.enum(EngagementKind, description="A member's action on content.")
@@ -51,6 +53,7 @@ class OrderDirection(StrEnum):
 
 
 __all__ = [
+    "AttributionModel",
     "CampaignStatus",
     "CommunityOrderField",
     "ContentKind",

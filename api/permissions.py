@@ -76,6 +76,7 @@ MUTATION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "campaignClose": WRITERS,
     "campaignTaskCreate": WRITERS,
     "campaignTaskUpdate": WRITERS,
+    "conversionRecord": INGESTERS,
     "contentCreate": WRITERS,
     "contentSubmit": WRITERS,
     "contentApprove": WRITERS,

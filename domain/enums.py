@@ -60,6 +60,13 @@ class TaskStatus(StrEnum):
     DONE = "done"
 
 
+class AttributionModel(StrEnum):
+    """How a conversion's value is credited to the content a member engaged with before it."""
+
+    LAST_TOUCH = "last_touch"
+    LINEAR = "linear"
+
+
 class CampaignStatus(StrEnum):
     PLANNED = "planned"
     ACTIVE = "active"

@@ -6,11 +6,12 @@ from datetime import datetime
 
 import strawberry
 
-from api.campaigns.types import Campaign, CampaignTask
+from api.campaigns.types import Campaign, CampaignTask, Conversion
 from api.content.types import Content
 from api.enums import ContentKind, TaskStatus
 from api.errors import UserError
 from api.payloads import InputIds, perform
+from domain.campaigns.conversions import DEFAULT_LOOKBACK_DAYS, ConversionDraft
 from domain.campaigns.service import CampaignChanges, CampaignDraft, Objective
 from domain.campaigns.tables import Campaign as CampaignRow
 from domain.campaigns.tables import CampaignTask as TaskRow
@@ -123,6 +124,27 @@ class CampaignTaskUpdatePayload:
     user_errors: list[UserError]
 
 
+@strawberry.input(description="A conversion; repeating an external id records nothing new.")
+class ConversionRecordInput:
+    external_id: str
+    member_id: strawberry.ID
+    value: float
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened; now when left out."
+    )
+    lookback_days: int = strawberry.field(
+        default=DEFAULT_LOOKBACK_DAYS,
+        description="How many days of the member's engagement before it earn credit.",
+    )
+
+
+@strawberry.type
+class ConversionRecordPayload:
+    conversion: Conversion | None = strawberry.field(description="Null for a duplicate.")
+    duplicate: bool = strawberry.field(description="The external id was already recorded.")
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class CampaignCreatePayload:
     campaign: Campaign | None
@@ -177,6 +199,14 @@ def _campaign(row: CampaignRow | None) -> Campaign | None:
 
 def _content(row: ContentRow | None) -> Content | None:
     return None if row is None else Content.from_row(row)
+
+
+def _single(error: UserError) -> UserError:
+    """A one-item batch reports `input.items.0.value`; the mutation's input is `input.value`."""
+    path = error.field or []
+    if path[1:3] == ["items", "0"]:
+        path = [path[0], *path[3:]]
+    return UserError(field=path, message=error.message, code=error.code)
 
 
 def _task(row: TaskRow | None) -> CampaignTask | None:
@@ -273,6 +303,25 @@ class CampaignMutation:
         service = info.context.services.tasks
         row, errors = await perform(info, lambda: service.update(task_id, changes))
         return CampaignTaskUpdatePayload(task=_task(row), user_errors=errors)
+
+    @strawberry.mutation(description="Record a conversion and attribute it to content.")
+    async def conversion_record(
+        self, info: strawberry.Info, input: ConversionRecordInput
+    ) -> ConversionRecordPayload:
+        draft = ConversionDraft(
+            external_id=input.external_id,
+            value=input.value,
+            member_id=InputIds().of(input.member_id, "Member"),
+            occurred_at=input.occurred_at,
+        )
+        service = info.context.services.conversions
+        result, errors = await perform(info, lambda: service.record([draft], input.lookback_days))
+        rows = result.conversions if result is not None else []
+        return ConversionRecordPayload(
+            conversion=Conversion.from_row(rows[0]) if rows else None,
+            duplicate=bool(result and result.duplicates),
+            user_errors=[_single(e) for e in errors],
+        )
 
     @strawberry.mutation(description="Write content as a draft, optionally for a campaign.")
     async def content_create(

@@ -11,15 +11,17 @@ import strawberry
 from strawberry import relay
 
 from api.connections import Connection, page_request
-from api.enums import CampaignStatus, TaskStatus
+from api.enums import AttributionModel, CampaignStatus, TaskStatus
 from api.errors import or_query_error
 from api.ids import encode_id
 from api.nodes import load_nodes
 from api.organizations.types import Topic
 from domain.campaigns.calendar import CalendarItem as DomainCalendarItem
+from domain.campaigns.conversions import Roi as DomainRoi
 from domain.campaigns.service import status_of
 from domain.campaigns.tables import Campaign as CampaignRow
 from domain.campaigns.tables import CampaignTask as TaskRow
+from domain.campaigns.tables import Conversion as ConversionRow
 from domain.campaigns.timeline import Progress
 from domain.campaigns.timeline import TimelineItem as DomainTimelineItem
 from domain.timeutil import utcnow
@@ -115,6 +117,45 @@ class TimelineItem:
             start=item.start,
             end=item.end,
             depends_on=[strawberry.ID(encode_id("CampaignTask", i)) for i in item.depends_on],
+        )
+
+
+@strawberry.type(description="A member's conversion, credited to content by attribution.")
+class Conversion:
+    id: strawberry.ID
+    external_id: str
+    value: float
+    occurred_at: datetime
+    lookback_days: int
+
+    @classmethod
+    def from_row(cls, row: ConversionRow) -> Conversion:
+        assert row.id is not None
+        return cls(
+            id=strawberry.ID(encode_id("Conversion", row.id)),
+            external_id=row.external_id,
+            value=row.value,
+            occurred_at=row.occurred_at,
+            lookback_days=row.lookback_days,
+        )
+
+
+@strawberry.type(description="Return on investment: credited conversion value over cost.")
+class Roi:
+    model: AttributionModel
+    conversions: int = strawberry.field(description="Conversions with any credit here.")
+    value: float = strawberry.field(description="Conversion value credited here.")
+    cost: float
+    roi: float | None = strawberry.field(description="value / cost; null when nothing was spent.")
+
+    @classmethod
+    def from_domain(cls, model: AttributionModel, found: DomainRoi) -> Roi:
+        return cls(
+            model=model,
+            conversions=found.conversions,
+            value=found.value,
+            cost=found.cost,
+            roi=found.roi,
         )
 
 
@@ -217,6 +258,15 @@ class Campaign(relay.Node):
         service = context.services.campaigns
         items = await or_query_error(lambda: context.run(service.timeline, self.id))
         return [TimelineItem.from_item(item) for item in items]
+
+    @strawberry.field(description="Credited conversion value over the campaign's budget.")
+    async def roi(
+        self, info: strawberry.Info, model: AttributionModel = AttributionModel.LINEAR
+    ) -> Roi:
+        context = info.context
+        service = context.services.conversions
+        found = await context.run(service.campaign_roi, [self.id], model)
+        return Roi.from_domain(model, found[self.id])
 
     @strawberry.field(description="Progress toward the objective so far.")
     async def progress(self, info: strawberry.Info) -> CampaignProgress:

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 from api.connections import Connection, page_request
-from api.enums import CommunityOrderField, OrderDirection, Platform, Visibility
+from api.enums import AttributionModel, CommunityOrderField, OrderDirection, Platform, Visibility
 from api.enums import MetricsGranularity as Granularity
 from api.metrics.insights import (
     Influencer,
@@ -31,9 +31,11 @@ from domain.repositories.communities import CommunityFilter as DomainCommunityFi
 from domain.repositories.metrics import Scope
 
 if TYPE_CHECKING:
+    from api.campaigns.types import Roi
     from api.content.types import ContentConnection, ContentFilter
     from api.members.types import MembershipConnection, MembershipFilter
 
+CAMPAIGNS_TYPES = "api.campaigns.types"
 MEMBERS_TYPES = "api.members.types"
 CONTENT_TYPES = "api.content.types"
 
@@ -73,6 +75,20 @@ class Community(relay.Node):
     @strawberry.field(description="Whether the community is archived (read-only).")
     def archived(self) -> bool:
         return self.archived_at is not None
+
+    @strawberry.field(
+        description="Conversion value credited to this community's content over the campaign "
+        "budget spent here (each campaign's budget split by its content per community)."
+    )
+    async def roi(
+        self, info: strawberry.Info, model: AttributionModel = AttributionModel.LINEAR
+    ) -> Annotated[Roi, strawberry.lazy(CAMPAIGNS_TYPES)]:
+        from api.campaigns.types import Roi
+
+        context = info.context
+        service = context.services.conversions
+        found = await context.run(service.community_roi, [self.id], model)
+        return Roi.from_domain(model, found[self.id])
 
     @strawberry.field(description="Who belongs to this community, oldest membership first.")
     async def memberships(

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.campaigns.calendar import CalendarItem, calendar
+from domain.campaigns.conversions import ConversionService
 from domain.campaigns.repositories import CampaignRepository, TaskRepository
 from domain.campaigns.tables import Campaign
 from domain.campaigns.timeline import (
@@ -23,7 +24,7 @@ from domain.campaigns.timeline import (
     window_end,
 )
 from domain.db import transaction
-from domain.enums import CampaignStatus
+from domain.enums import AttributionModel, CampaignStatus
 from domain.errors import NotFound, ValidationFailed
 from domain.metrics.report import KPI_NAMES, WindowInputs
 from domain.pagination import Ordering, Page, PageRequest
@@ -201,7 +202,16 @@ class CampaignService:
         campaign = await self._get(campaign_id)
         content = await campaign_content(self.session, campaign)
         totals = await campaign_totals(self.session, campaign, content, window_end(campaign, now))
-        return progress_of(campaign, WindowInputs(totals=totals, cost=campaign.budget or None))
+        conversions = ConversionService(self.session, self.organization_id)
+        credited = await conversions.credits("campaign_id", [campaign_id], AttributionModel.LINEAR)
+        count, value = credited[campaign_id]
+        inputs = WindowInputs(
+            totals=totals,
+            conversions=count,
+            conversion_value=value,
+            cost=campaign.budget or None,
+        )
+        return progress_of(campaign, inputs)
 
     async def _get(self, campaign_id: int) -> Campaign:
         campaign = await self.repo.get(campaign_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.entities import BigId
@@ -81,8 +81,65 @@ class CampaignTaskDependency(SQLModel, table=True):
     )
 
 
+class Conversion(SQLModel, table=True):
+    """A member's conversion (a sale, a sign-up) with its value, keyed by the caller's id."""
+
+    __tablename__ = "conversion"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "external_id", name="uq_conversion_org_external"),
+        Index("ix_conversion_member_occurred", "member_id", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    organization_id: int = Field(
+        foreign_key="organization.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+    external_id: str = Field(sa_type=String(200))
+    member_id: int = Field(
+        foreign_key="member.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+    value: float
+    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    lookback_days: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ConversionAttribution(SQLModel, table=True):
+    """The credit one model gives one piece of content for one conversion, stored once so
+    ROI reads sums instead of recomputing touches."""
+
+    __tablename__ = "conversion_attribution"
+    __table_args__ = (
+        Index("ix_conversion_attribution_conversion", "conversion_id"),
+        Index("ix_conversion_attribution_campaign", "campaign_id", "model"),
+        Index("ix_conversion_attribution_community", "community_id", "model"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    organization_id: int = Field(
+        foreign_key="organization.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+    conversion_id: int = Field(
+        foreign_key="conversion.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+    model: str = Field(sa_type=String(32))
+    content_id: int = Field(
+        foreign_key="content.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+    community_id: int = Field(
+        foreign_key="community.id", sa_type=BigId, nullable=False, ondelete="CASCADE"
+    )
+    campaign_id: int | None = Field(
+        default=None, foreign_key="campaign.id", sa_type=BigId, nullable=True, ondelete="SET NULL"
+    )
+    touches: int
+    credit: float
+
+
 TENANT_TABLES = (
     Campaign.__tablename__,
     CampaignTask.__tablename__,
     CampaignTaskDependency.__tablename__,
+    Conversion.__tablename__,
+    ConversionAttribution.__tablename__,
 )
