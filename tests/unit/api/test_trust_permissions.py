@@ -60,7 +60,7 @@ def test_analysts_and_viewers_may_write_nothing(field: str) -> None:
     assert not allowed("mutation", field, ApiKeyRole.VIEWER)
 
 
-def test_an_ingestion_key_may_only_record_engagement_and_mentions_and_see_itself() -> None:
+def test_an_ingestion_key_may_only_record_engagement_mentions_conversions_and_see_itself() -> None:
     granted = {
         field
         for operation, fields in (("query", QUERY_FIELDS), ("mutation", MUTATION_FIELDS))
@@ -73,6 +73,7 @@ def test_an_ingestion_key_may_only_record_engagement_and_mentions_and_see_itself
         "engagementsIngest",
         "mentionRecord",
         "mentionsIngest",
+        "conversionRecord",
     }
 
 
