@@ -24,6 +24,7 @@ from api.ids import decode_id_of
 from api.permissions import INGESTERS
 from api.responses import OrjsonResponse
 from api.scalars import parse_datetime
+from domain import row_security
 from domain.campaigns.conversions import (
     DEFAULT_LOOKBACK_DAYS,
     MAX_BATCH,
@@ -125,11 +126,13 @@ def _lookback(request: Request) -> int:
 
 async def ingest_conversions(request: Request) -> Response:
     database: Database = request.app.state.database
-    async with database.session() as session:
+    # The key lookup crosses tenants (row-level security); the writes are the caller's only.
+    async with database.session(cross_tenant=True) as session:
         try:
             principal = await OrganizationService(session).authenticate(bearer_key(request))
         except Unauthenticated as reason:
             return unauthenticated(reason)
+        await row_security.enter(session, principal.organization_id)
         if principal.role not in INGESTERS:
             return _refusal(403, [_error(None, None, "this key may not ingest", "FORBIDDEN")])
         body = await request.body()
