@@ -1,7 +1,7 @@
 """campaign tasks and their dependencies
 
 Revision ID: 0005b
-Revises: 0009
+Revises: 0007
 Create Date: 2026-11-30 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import domain.timeutil
 
 revision: str = "0005b"
-down_revision: str | None = "0009"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
