@@ -122,7 +122,7 @@ class SnowballWatch:
                 organization_id=self.organization_id,
                 name=ALERT_RAISED,
                 payload={"alertId": alert.id, "topicId": alert.topic_id},
-                subject_type="alert",
+                subject_type="Alert",
                 subject_id=alert.id,
             )
         return raised

@@ -143,7 +143,7 @@ class EscalationService:
             organization_id=self.organization_id,
             name=MENTION_ESCALATED,
             payload={"mentionId": mention.id, "escalationId": escalation.id},
-            subject_type="mention",
+            subject_type="Mention",
             subject_id=mention.id,
         )
 
@@ -200,7 +200,7 @@ class EscalationService:
                 organization_id=self.organization_id,
                 name=ESCALATION_RESOLVED,
                 payload={"escalationId": escalation.id},
-                subject_type="escalation",
+                subject_type="Escalation",
                 subject_id=escalation.id,
             )
         return escalation
@@ -289,7 +289,7 @@ class EscalationService:
             organization_id=self.organization_id,
             name=ESCALATION_CHANGED,
             payload={"escalationId": escalation.id, "action": action.value},
-            subject_type="escalation",
+            subject_type="Escalation",
             subject_id=escalation.id,
         )
 

@@ -123,7 +123,7 @@ class MentionService:
                     organization_id=self.organization_id,
                     name=MENTION_ADDED,
                     payload={"mentionId": mention.id, "topicIds": topic_ids},
-                    subject_type="mention",
+                    subject_type="Mention",
                     subject_id=mention.id,
                 )
         await self._watch(built)

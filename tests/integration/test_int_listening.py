@@ -81,7 +81,7 @@ async def test_bulk_ingest_writes_all_or_reports_every_bad_item_and_writes_none(
         events = (await session.scalars(select(DomainEvent))).all()
     assert len(written) == 3
     # The world's setup announced its communities' metrics; the ingest announced the mentions.
-    assert [e.name for e in events if e.subject_type == "mention"] == [MENTION_ADDED] * 3
+    assert [e.name for e in events if e.subject_type == "Mention"] == [MENTION_ADDED] * 3
 
 
 async def test_a_batch_holds_at_most_250_mentions(db: Database, world: World) -> None:
