@@ -49,6 +49,10 @@ _ANNOUNCE = text(
 )
 
 
+_EXEMPT = text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+_HELD_KEY = "townsquare.rls_held"
+
+
 class CrossTenant(Enum):
     """The scope of work that spans tenants on purpose (see the module docstring)."""
 
@@ -70,10 +74,25 @@ class WallSession(Session):
     """The ORM session of every `Database`: each transaction tells PostgreSQL its tenant."""
 
 
+def held(connection: Connection) -> bool:
+    """Whether the policies hold this PostgreSQL connection's role; asked once per connection.
+
+    A superuser or BYPASSRLS role (the test suite, a single-role deployment) passes them
+    whatever it announces, so it is spared the round trip.
+    """
+    if connection.dialect.name != "postgresql":
+        return False
+    answer = connection.info.get(_HELD_KEY)
+    if answer is None:
+        answer = not connection.execute(_EXEMPT).scalar()
+        connection.info[_HELD_KEY] = answer
+    return bool(answer)
+
+
 @event.listens_for(WallSession, "after_begin")
 def _announce(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
     scope: Scope | None = session.info.get(SCOPE_KEY)
-    if scope is not None and connection.dialect.name == "postgresql":
+    if scope is not None and held(connection):
         connection.execute(_ANNOUNCE, settings_for(scope))
 
 
@@ -83,7 +102,7 @@ async def enter(session: AsyncSession, scope: Scope) -> None:
     if not session.in_transaction():
         return  # the next transaction announces it as it begins
     connection = await session.connection()
-    if connection.dialect.name == "postgresql":
+    if await connection.run_sync(held):
         await connection.execute(_ANNOUNCE, settings_for(scope))
 
 
