@@ -11,8 +11,19 @@ closed-loop client for the same time. Prints requests/s, p50/p95/p99 and the rat
 - limit: `apiservers/limit.py`, a hand-written Starlette endpoint issuing the minimal SQL;
 - naive: `apiservers/naive.py`, the same schema with per-object resolvers and no caches.
 
-Operations: thread (a post with its 50 replies and their authors) and ingest (250 engagements).
-The client runs on the same machine as the server: both compete for its cores.
+Operations (all four by default, ingest last):
+- dashboard: 20 communities, each with its KPI summary over a 30-day window (audience size,
+  active members, engagement rate, net sentiment) and its top 5 influencers with their members;
+  Townsquare and the limit read the rollups and the stored influence, the naive baseline counts
+  raw membership, engagement and content rows per community and loads members one by one;
+- inbox: the 50 newest mentions with their authors and latest escalations and assignees;
+- thread: a post with its 50 replies and their authors;
+- ingest: 250 engagements per request.
+
+The seed is the demo organization (`domain.demo`, 20 communities, 1,000 members, rollups and
+influence computed) with 60 mentions by its members (every other one escalated), a post with
+50 replies, and an owner key. The client runs on the same machine as the server: both compete
+for its cores.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +61,29 @@ INGEST = (
     "mutation Ingest($input: EngagementsIngestInput!) { engagementsIngest(input: $input) "
     "{ ingestedCount userErrors { field message code } } }"
 )
+DASHBOARD = (
+    "query Dashboard($first: Int!, $window: MetricsWindowInput!, $top: Int!) { "
+    "communities(first: $first) { nodes { id name metrics(window: $window) { summary { "
+    "audienceSize activeMembers engagementRate netSentiment } } "
+    "influencers(first: $top) { rank score member { id handle } } } } }"
+)
+INBOX = (
+    "query Inbox($first: Int!) { mentions(first: $first) { nodes { id text sentiment "
+    "author { id handle } escalation { id status priority assignee { id handle } } } } }"
+)
 REPLIES = 50
 BATCH = 250
+COMMUNITIES = 20
+DEMO_MEMBERS = 1000
+TOP = 5
+MENTIONS = 60
+PAGE = 50
+MENTION_TEXTS = (
+    "Love the new trail shoes, best purchase this year ({i})",
+    "My order {i} arrived broken and nobody answers, terrible",
+    "How do I return a jacket I bought online? ({i})",
+    "The tent is fine, nothing special ({i})",
+)
 
 
 @dataclass
@@ -59,6 +92,7 @@ class Seeded:
     post: str
     replies: list[str]
     members: list[str]
+    window: dict[str, str]
 
 
 def gid(type_name: str, row_id: int | None) -> str:
@@ -66,12 +100,14 @@ def gid(type_name: str, row_id: int | None) -> str:
 
 
 async def seed(url: str) -> Seeded:
-    """A fresh schema with one organization, a post with 50 replies by 50 authors, and a key."""
+    """A fresh schema: the demo organization with 20 communities (rollups and influence
+    computed), 60 mentions by its members (half escalated), a post with 50 replies by 50
+    authors, and an owner key."""
     from sqlmodel import SQLModel
 
     import domain.tables  # noqa: F401  (registers every table)
-    from domain.db import Database, transaction
-    from domain.entities import Community, Content, Member
+    from domain.db import Database
+    from domain.demo import DemoSpec, seed_demo
     from domain.enums import ApiKeyRole
     from domain.schema_version import upgrade
     from domain.services.organizations import OrganizationService
@@ -81,64 +117,107 @@ async def seed(url: str) -> Seeded:
         await connection.run_sync(SQLModel.metadata.drop_all)
         await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     await upgrade(database)
+    now = _at(time.time())
+    spec = DemoSpec(members=DEMO_MEMBERS, communities=COMMUNITIES, organization_slug="bench")
+    org = (await seed_demo(database, spec, now=now)).organization_id
     async with database.session() as session:
-        service = OrganizationService(session)
-        organization = await service.create("bench", "Bench")
-        key = (await service.issue_key(organization.id, ApiKeyRole.OWNER)).secret  # type: ignore[arg-type]
-        org = organization.id
-        async with transaction(session):
-            community = Community(
-                organization_id=org, name="Bench", platform="forum", visibility="public"
-            )  # type: ignore[arg-type]
-            session.add(community)
-            members = [
-                Member(organization_id=org, handle=f"member{i}", display_name=f"Member {i}")  # type: ignore[arg-type]
-                for i in range(REPLIES + 1)
-            ]
-            session.add_all(members)
-            await session.flush()
-            now = time.time()
-            post = Content(
-                organization_id=org,
-                community_id=community.id,
-                author_id=members[0].id,  # type: ignore[arg-type]
-                kind="post",
-                title="A thread",
-                body="What do you think?",
-                status="published",
-                published_at=_at(now - 3600),
-                reply_count=REPLIES,
-            )
-            session.add(post)
-            await session.flush()
-            replies = [
-                Content(
-                    organization_id=org,
-                    community_id=community.id,
-                    author_id=members[i + 1].id,  # type: ignore[arg-type]
-                    parent_id=post.id,
-                    kind="reply",
-                    body=f"Reply number {i} " * 8,
-                    status="published",
-                    published_at=_at(now - 3000 + i),
-                    created_at=_at(now - 3000 + i),
-                )
-                for i in range(REPLIES)
-            ]
-            session.add_all(replies)
-            await session.flush()
+        key = (await OrganizationService(session).issue_key(org, ApiKeyRole.OWNER)).secret
+    post, replies, members = await _thread(database, org, now)
+    await _mentions(database, org, now)
     await database.dispose()
     return Seeded(
         key=key,
-        post=gid("Content", post.id),
-        replies=[gid("Content", r.id) for r in replies],
-        members=[gid("Member", m.id) for m in members],
+        post=gid("Content", post),
+        replies=[gid("Content", r) for r in replies],
+        members=[gid("Member", m) for m in members],
+        window=_window(now),
     )
 
 
-def _at(seconds: float) -> Any:
-    from datetime import UTC, datetime
+async def _thread(database: Any, org: int, now: datetime) -> tuple[int, list[int], list[int]]:
+    """A post with 50 replies by 50 authors, in a community created after the demo's 20."""
+    from domain.db import transaction
+    from domain.entities import Community, Content, Member
 
+    async with database.session() as session, transaction(session):
+        community = Community(
+            organization_id=org, name="Bench", platform="forum", visibility="public"
+        )  # type: ignore[arg-type]
+        session.add(community)
+        members = [
+            Member(organization_id=org, handle=f"bench-author{i}", display_name=f"Author {i}")  # type: ignore[arg-type]
+            for i in range(REPLIES + 1)
+        ]
+        session.add_all(members)
+        await session.flush()
+        post = Content(
+            organization_id=org,
+            community_id=community.id,
+            author_id=members[0].id,  # type: ignore[arg-type]
+            kind="post",
+            title="A thread",
+            body="What do you think?",
+            status="published",
+            published_at=now - timedelta(hours=1),
+            reply_count=REPLIES,
+        )
+        session.add(post)
+        await session.flush()
+        replies = [
+            Content(
+                organization_id=org,
+                community_id=community.id,
+                author_id=members[i + 1].id,  # type: ignore[arg-type]
+                parent_id=post.id,
+                kind="reply",
+                body=f"Reply number {i} " * 8,
+                status="published",
+                published_at=now - timedelta(seconds=3000 - i),
+                created_at=now - timedelta(seconds=3000 - i),
+            )
+            for i in range(REPLIES)
+        ]
+        session.add_all(replies)
+        await session.flush()
+    return post.id, [r.id for r in replies], [m.id for m in members]  # type: ignore[return-value]
+
+
+async def _mentions(database: Any, org: int, now: datetime) -> None:
+    """60 mentions by demo members, a minute apart; every other one escalated."""
+    from sqlalchemy import select
+
+    from domain.entities import Member
+    from domain.listening.escalations import Actor, EscalationDraft, EscalationService
+    from domain.listening.mentions import MentionDraft, MentionService
+
+    async with database.session() as session:
+        authors = list(
+            await session.scalars(
+                select(Member.id).where(Member.organization_id == org).order_by(Member.id).limit(20)  # type: ignore[arg-type]
+            )
+        )
+        drafts = [
+            MentionDraft(
+                source=("twitter", "forum", "reviews")[i % 3],
+                text=MENTION_TEXTS[i % len(MENTION_TEXTS)].format(i=i),
+                author_id=authors[i % len(authors)],
+                occurred_at=now - timedelta(minutes=MENTIONS - i),
+            )
+            for i in range(MENTIONS)
+        ]
+        mentions = await MentionService(session, org).ingest(drafts)
+        escalations = EscalationService(session, org, Actor(None, "benchmark seed"))
+        for mention in mentions[::2]:
+            await escalations.create(EscalationDraft(mention_id=mention.id))
+
+
+def _window(now: datetime) -> dict[str, str]:
+    """The 30 whole UTC days before the seed's day: the dashboard's window."""
+    end = datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC)
+    return {"from": (end - timedelta(days=30)).isoformat(), "to": end.isoformat()}
+
+
+def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
@@ -200,6 +279,20 @@ def thread_body(seeded: Seeded, persisted: bool = False) -> Callable[[], bytes]:
     else:
         body = orjson.dumps({"query": THREAD, "operationName": "Thread", "variables": variables})
     return lambda: body
+
+
+def read_body(query: str, name: str, variables: dict[str, Any]) -> Callable[[], bytes]:
+    body = orjson.dumps({"query": query, "operationName": name, "variables": variables})
+    return lambda: body
+
+
+def dashboard_body(seeded: Seeded) -> Callable[[], bytes]:
+    variables = {"first": COMMUNITIES, "window": seeded.window, "top": TOP}
+    return read_body(DASHBOARD, "Dashboard", variables)
+
+
+def inbox_body(seeded: Seeded) -> Callable[[], bytes]:
+    return read_body(INBOX, "Inbox", {"first": PAGE})
 
 
 def ingest_body(seeded: Seeded) -> Callable[[], bytes]:
@@ -272,8 +365,8 @@ def measure(
 
 
 def bench_operation(name: str, seeded: Seeded, url: str, args: argparse.Namespace) -> list[Row]:
-    body = thread_body(seeded) if name == "thread" else ingest_body(seeded)
-    unit = 1 if name == "thread" else BATCH
+    body = BODIES[name](seeded)
+    unit = BATCH if name == "ingest" else 1
     answers: dict[str, Any] = {}
     rows = []
     for kind in args.servers:
@@ -290,7 +383,30 @@ def bench_operation(name: str, seeded: Seeded, url: str, args: argparse.Namespac
                 label = f"townsquare x{args.workers} workers"
                 rows.append(measure(name, label, port, body, seeded, args, unit))
     _same_answers(name, answers)
+    _check_answer(name, answers.get("townsquare"))
     return rows
+
+
+def _check_answer(name: str, answer: dict[str, Any] | None) -> None:
+    """The reads must answer full pages, else equal answers could be equally empty."""
+    data = (answer or {}).get("data") or {}
+    full = True
+    if name == "dashboard":
+        nodes = data["communities"]["nodes"]
+        full = len(nodes) == COMMUNITIES and all(len(n["influencers"]) == TOP for n in nodes)
+    if name == "inbox":
+        nodes = data["mentions"]["nodes"]
+        full = len(nodes) == PAGE and sum(n["escalation"] is not None for n in nodes) == PAGE // 2
+    if not full:
+        raise SystemExit(f"{name}: townsquare answered a partial page, the seed is wrong")
+
+
+BODIES: dict[str, Callable[[Seeded], Callable[[], bytes]]] = {
+    "dashboard": dashboard_body,
+    "inbox": inbox_body,
+    "thread": thread_body,
+    "ingest": ingest_body,
+}
 
 
 def body_with_query(persisted: bytes) -> bytes:
@@ -312,7 +428,7 @@ def _line(row: Row) -> str:
     run = row.run
     extra = f"  ({run.throughput * row.unit:,.0f} engagements/s)" if row.unit > 1 else ""
     return (
-        f"{row.operation:<7} {row.server:<24} {run.throughput:>9,.1f} req/s  "
+        f"{row.operation:<9} {row.server:<24} {run.throughput:>9,.1f} req/s  "
         f"p50 {run.percentile(50) * 1000:7.1f} ms  p95 {run.percentile(95) * 1000:7.1f} ms  "
         f"p99 {run.percentile(99) * 1000:7.1f} ms  failures {run.failures}{extra}"
     )
@@ -335,7 +451,7 @@ def summary(rows: list[Row]) -> None:
         for server_name, value in mine.items():
             if "workers" in server_name:
                 parts.append(f"{server_name}/1 worker {value / base:.2f}")
-        print(f"  {operation:<7} " + ", ".join(parts))
+        print(f"  {operation:<9} " + ", ".join(parts))
 
 
 def main() -> None:
@@ -345,7 +461,8 @@ def main() -> None:
         default=os.environ.get("TOWNSQUARE_BENCH_DATABASE_URL"),
         help="PostgreSQL URL of a database the benchmark may wipe",
     )
-    parser.add_argument("--operations", default="thread,ingest")
+    # Ingest last: the limit's inserts skip the rollups the reads of the others would see.
+    parser.add_argument("--operations", default=",".join(BODIES))
     parser.add_argument("--servers", default="townsquare,limit,naive")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)

@@ -1,12 +1,13 @@
 """Locust user classes for Townsquare's three personas, weighted as real traffic is.
 
-- `DashboardReader` (weight 6, a viewer key): the community list with its counts, threads,
-  community feeds page by page;
+- `DashboardReader` (weight 6, a viewer key): the community list with its counts, the KPI
+  dashboard (20 communities' summaries over the last 30 days and top 5 influencers), the
+  mentions inbox with escalations, threads, community feeds page by page;
 - `CommunityManager` (weight 3, a manager key): reads a thread, then publishes posts and replies;
 - `Integration` (weight 1, an ingestion key): bulk engagement ingestion, 250 per call.
 
-Operations of issue 7 that have not landed yet (KPI summaries, metrics series, the mentions
-inbox with escalations, conversion ingestion) join these personas when their fields exist.
+Operations of issue 7 that have not landed yet (metrics series, conversion ingestion) join
+these personas when their fields exist.
 
 Every request is named by its GraphQL operation name; a response with `errors` or a non-empty
 `userErrors` counts as a failure. Ids come from the seeded data (queried at start), never
@@ -25,6 +26,7 @@ import os
 import random
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from operations import (
     COMMUNITY_FEED,
     COMMUNITY_LIST,
+    DASHBOARD,
+    INBOX,
     INGEST,
     PUBLISH,
     SEED_IDS,
@@ -71,6 +75,12 @@ def failure_of(body: Any) -> str | None:
         if isinstance(payload, dict) and payload.get("userErrors"):
             return f"{field}.userErrors: {payload['userErrors']}"[:300]
     return None
+
+
+def last_30_days() -> dict[str, str]:
+    """The 30 whole UTC days before today: a dashboard's default window."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
 
 
 class GraphQLUser(FastHttpUser):
@@ -127,6 +137,14 @@ class DashboardReader(GraphQLUser):
     @task(3)
     def community_list(self) -> None:
         self.graphql("CommunityList", COMMUNITY_LIST)
+
+    @task(2)
+    def dashboard(self) -> None:
+        self.graphql("Dashboard", DASHBOARD, window=last_30_days())
+
+    @task(2)
+    def inbox(self) -> None:
+        self.graphql("Inbox", INBOX)
 
     @task(4)
     def thread(self) -> None:

@@ -53,3 +53,25 @@ PUBLISH = """mutation ContentPublish($input: ContentPublishInput!) {
 INGEST = """mutation EngagementsIngest($input: EngagementsIngestInput!) {
   engagementsIngest(input: $input) { ingestedCount userErrors { field message code } }
 }"""
+
+DASHBOARD = """query Dashboard($window: MetricsWindowInput!) {
+  communities(first: 20) {
+    nodes {
+      id name
+      metrics(window: $window) {
+        summary { audienceSize activeMembers engagementRate netSentiment }
+      }
+      influencers(first: 5) { rank score member { id handle } }
+    }
+  }
+}"""
+
+INBOX = """query Inbox {
+  mentions(first: 50) {
+    nodes {
+      id text sentiment
+      author { id handle }
+      escalation { id status priority assignee { id handle } }
+    }
+  }
+}"""

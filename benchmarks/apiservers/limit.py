@@ -3,7 +3,11 @@ fewest SQL statements and returns the same JSON as Townsquare.
 
 It does what any correct server must (check the key, scope to the organization, check that the
 ingested rows' content and members exist) and nothing else: asyncpg directly, prepared
-statements, one `INSERT ... SELECT unnest(...)` per ingest batch, orjson. Run by
+statements, one `INSERT ... SELECT unnest(...)` per ingest batch, orjson. The dashboard reads
+the same rollups and stored influence as Townsquare, in two statements (the communities page
+with their window's sums, then every community's top influencers), by the same KPI formulas
+(`domain.metrics`); the inbox is one statement (mentions, authors, latest escalations and
+their assignees joined). Run by
 `benchmarks/api.py` as `uvicorn limit:app --app-dir benchmarks/apiservers`.
 """
 
@@ -14,7 +18,7 @@ import hashlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -23,6 +27,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from domain.metrics.engagement import engagement_rate
+from domain.metrics.sentiment import net_sentiment
 
 DATABASE = os.environ["BENCH_LIMIT_DSN"]
 
@@ -47,6 +54,39 @@ INSERT = (
     "INSERT INTO engagement (organization_id, community_id, content_id, member_id, kind, "
     "occurred_at, created_at) SELECT $1, c, ct, m, k, $2, $2 FROM "
     "unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::text[]) AS t(c, ct, m, k)"
+)
+
+# The page of communities with their window's rollup sums and distinct active members.
+COMMUNITY_KPIS = (
+    "SELECT c.id, c.name, r.audience, r.reactions, r.positive, r.negative, r.voices, a.active "
+    "FROM (SELECT id, name, created_at FROM community WHERE organization_id = $1 "
+    "AND archived_at IS NULL ORDER BY created_at, id LIMIT $2) c "
+    "LEFT JOIN LATERAL (SELECT sum(audience_delta) AS audience, "
+    "sum(likes + comments + shares) FILTER (WHERE day >= $3) AS reactions, "
+    "sum(positive_voices) FILTER (WHERE day >= $3) AS positive, "
+    "sum(negative_voices) FILTER (WHERE day >= $3) AS negative, "
+    "sum(voices) FILTER (WHERE day >= $3) AS voices FROM community_daily "
+    "WHERE organization_id = $1 AND community_id = c.id AND day <= $4) r ON true "
+    "LEFT JOIN LATERAL (SELECT count(DISTINCT member_id) AS active FROM member_activity_day "
+    "WHERE organization_id = $1 AND community_id = c.id AND day BETWEEN $3 AND $4) a ON true "
+    "ORDER BY c.created_at, c.id"
+)
+INFLUENCERS = (
+    "SELECT i.community_id, i.score, m.id AS mid, m.handle FROM (SELECT community_id, member_id, "
+    "score, row_number() OVER (PARTITION BY community_id ORDER BY score DESC, membership_id) "
+    "AS rank FROM membership_influence WHERE organization_id = $1 "
+    "AND community_id = ANY($2::bigint[])) i LEFT JOIN member m ON m.id = i.member_id "
+    "WHERE i.rank <= $3 ORDER BY i.community_id, i.rank"
+)
+# The newest mentions, each with its author and its latest escalation's assignee.
+INBOX = (
+    "SELECT n.id, n.text, n.sentiment, m.id AS mid, m.handle, e.id AS eid, e.status, "
+    "e.priority, a.id AS aid, a.handle AS ahandle FROM mention n "
+    "LEFT JOIN member m ON m.id = n.author_member_id "
+    "LEFT JOIN LATERAL (SELECT id, status, priority, assignee_member_id FROM escalation "
+    "WHERE organization_id = $1 AND mention_id = n.id ORDER BY created_at DESC, id DESC LIMIT 1) "
+    "e ON true LEFT JOIN member a ON a.id = e.assignee_member_id "
+    "WHERE n.organization_id = $1 ORDER BY n.occurred_at DESC, n.id DESC LIMIT $2"
 )
 
 
@@ -104,7 +144,73 @@ async def ingest(conn: Any, org: int, variables: dict[str, Any]) -> dict[str, An
     return {"engagementsIngest": {"ingestedCount": len(items), "userErrors": []}}
 
 
-OPERATIONS = {"Thread": thread, "Ingest": ingest}
+def days_of(window: dict[str, str]) -> tuple[date, date]:
+    """The first and last UTC day of a [from, to) window (a midnight `to` excludes its day)."""
+    start = datetime.fromisoformat(window["from"]).astimezone(UTC)
+    end = datetime.fromisoformat(window["to"]).astimezone(UTC)
+    return start.date(), (end - timedelta(microseconds=1)).date()
+
+
+def summary(row: Any) -> dict[str, Any]:
+    audience = int(row["audience"] or 0)
+    voices = [int(row[k] or 0) for k in ("positive", "negative", "voices")]
+    return {
+        "audienceSize": audience,
+        "activeMembers": int(row["active"] or 0),
+        "engagementRate": engagement_rate(int(row["reactions"] or 0), 0, 0, audience),
+        "netSentiment": net_sentiment(*voices),
+    }
+
+
+async def dashboard(conn: Any, org: int, variables: dict[str, Any]) -> dict[str, Any]:
+    first, last = days_of(variables["window"])
+    rows = await conn.fetch(COMMUNITY_KPIS, org, variables["first"], first, last)
+    top: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    for r in await conn.fetch(INFLUENCERS, org, list(top), variables["top"]):
+        ranked = top[r["community_id"]]
+        ranked.append({"rank": len(ranked) + 1, "score": r["score"], "member": author(r)})
+    nodes = [
+        {
+            "id": gid("Community", row["id"]),
+            "name": row["name"],
+            "metrics": {"summary": summary(row)},
+            "influencers": top[row["id"]],
+        }
+        for row in rows
+    ]
+    return {"communities": {"nodes": nodes}}
+
+
+def escalation(row: Any) -> dict[str, Any] | None:
+    if row["eid"] is None:
+        return None
+    assignee = (
+        None if row["aid"] is None else {"id": gid("Member", row["aid"]), "handle": row["ahandle"]}
+    )
+    return {
+        "id": gid("Escalation", row["eid"]),
+        "status": row["status"].upper(),
+        "priority": row["priority"].upper(),
+        "assignee": assignee,
+    }
+
+
+async def inbox(conn: Any, org: int, variables: dict[str, Any]) -> dict[str, Any]:
+    rows = await conn.fetch(INBOX, org, variables["first"])
+    nodes = [
+        {
+            "id": gid("Mention", r["id"]),
+            "text": r["text"],
+            "sentiment": r["sentiment"],
+            "author": author(r),
+            "escalation": escalation(r),
+        }
+        for r in rows
+    ]
+    return {"mentions": {"nodes": nodes}}
+
+
+OPERATIONS = {"Thread": thread, "Ingest": ingest, "Dashboard": dashboard, "Inbox": inbox}
 
 
 async def graphql(request: Request) -> Response:
