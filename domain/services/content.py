@@ -18,7 +18,7 @@ from domain.repositories.communities import CommunityRepository
 from domain.repositories.content import ContentFilter, ContentRepository
 from domain.repositories.members import MemberRepository
 from domain.repositories.organizations import TopicRepository
-from domain.rollups.daily import content_changed
+from domain.rollups.daily import Tally, content_changed, content_counts, content_key
 from domain.timeutil import utcnow
 from domain.validation import Problems
 
@@ -209,8 +209,25 @@ async def announce_published(
 ) -> None:
     """What publishing does besides the row: the event, the rollups, the members' love.
 
-    Called inside the publishing transaction, by direct publishing and by the scheduler alike.
+    Called inside the publishing transaction of direct publishing.
     """
+    _emit_published(session, content)
+    await content_changed(session, before, content)
+    await activity_added(session, content.organization_id, {}, content_love(content))
+
+
+async def announce_many_published(session: AsyncSession, contents: Sequence[Content]) -> None:
+    """`announce_published` for a batch of newly published rows (the scheduler's): one event
+    each, but their rollup counts summed into one write."""
+    tally = Tally()
+    for content in contents:
+        _emit_published(session, content)
+        tally.add(content_key(content), content_counts(content))
+        await activity_added(session, content.organization_id, {}, content_love(content))
+    await tally.write(session)
+
+
+def _emit_published(session: AsyncSession, content: Content) -> None:
     assert content.id is not None
     assert content.published_at is not None
     emit(
@@ -225,8 +242,6 @@ async def announce_published(
             "publishedAt": content.published_at.isoformat(),
         },
     )
-    await content_changed(session, before, content)
-    await activity_added(session, content.organization_id, {}, content_love(content))
 
 
 def _check_community(community: Community | None, problems: Problems) -> None:

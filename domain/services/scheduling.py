@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from domain.db import Database, transaction
 from domain.entities import Content
 from domain.enums import ContentStatus
-from domain.services.content import announce_published
+from domain.services.content import announce_many_published
 from domain.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,7 @@ async def _publish_batch(database: Database, now: datetime, batch_size: int) -> 
             .order_by(col(Content.id))
             .execution_options(populate_existing=True)
         )
-        for content in rows.all():
-            await announce_published(session, None, content)
+        await announce_many_published(session, rows.all())
     return len(ids)
 
 
