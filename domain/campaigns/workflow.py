@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from domain.campaigns.repositories import CampaignRepository
 from domain.db import transaction
 from domain.entities import Content
 from domain.enums import CampaignStatus, ContentKind, ContentStatus
-from domain.errors import NotFound, ValidationFailed
+from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.repositories.content import ContentRepository
 from domain.services.content import ContentDraft, ContentService
 from domain.timeutil import as_utc, utcnow
@@ -115,18 +118,18 @@ class ContentWorkflow:
     async def submit(self, content_id: int) -> Content:
         async with transaction(self.session):
             content = await self._at_step("submit", content_id)
+            await self._move(content, IN_REVIEW)
             content.submitted_by_key_id = self.key_id
             content.reviewed_by_key_id = None
             content.rejection_reason = None
-            self._move(content, IN_REVIEW)
         return content
 
     async def approve(self, content_id: int) -> Content:
         async with transaction(self.session):
             content = await self._at_step("approve", content_id)
             self._refuse_self_review(content)
+            await self._move(content, APPROVED)
             content.reviewed_by_key_id = self.key_id
-            self._move(content, APPROVED)
         return content
 
     async def reject(self, content_id: int, reason: str) -> Content:
@@ -136,9 +139,9 @@ class ContentWorkflow:
         async with transaction(self.session):
             content = await self._at_step("reject", content_id)
             self._refuse_self_review(content)
+            await self._move(content, REJECTED)
             content.reviewed_by_key_id = self.key_id
             content.rejection_reason = reason.strip()
-            self._move(content, REJECTED)
         return content
 
     async def schedule(self, content_id: int, at: datetime) -> Content:
@@ -146,8 +149,8 @@ class ContentWorkflow:
             raise ValidationFailed.single("at", "`at` must be in the future", "IN_THE_PAST")
         async with transaction(self.session):
             content = await self._at_step("schedule", content_id)
+            await self._move(content, SCHEDULED)
             content.scheduled_at = as_utc(at)
-            self._move(content, SCHEDULED)
         return content
 
     async def _at_step(self, step: str, content_id: int) -> Content:
@@ -165,8 +168,26 @@ class ContentWorkflow:
                 "id", "the key that submitted content cannot review it", "SELF_APPROVAL"
             )
 
-    def _move(self, content: Content, status: ContentStatus) -> None:
-        content.status = status.value
-        content.updated_at = utcnow()
-        content.version += 1
+    async def _move(self, content: Content, status: ContentStatus) -> None:
+        """Move the content on only if nobody moved it since it was read (compare and set).
+
+        The conditional UPDATE takes the row's lock, so of two reviewers racing on the same
+        item the second waits, finds the status changed, and gets CONFLICT: never two verdicts.
+        """
+        now = utcnow()
+        moved = await self.session.execute(
+            update(Content)
+            .where(
+                col(Content.id) == content.id,
+                col(Content.status) == content.status,
+                col(Content.version) == content.version,
+            )
+            .values(status=status.value, updated_at=now, version=content.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict.single("id", "the content changed while this step ran; read it again")
+        set_committed_value(content, "status", status.value)
+        set_committed_value(content, "updated_at", now)
+        set_committed_value(content, "version", content.version + 1)
         self.session.add(content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,8 +13,15 @@ from domain.campaigns.service import CampaignChanges, CampaignDraft, CampaignSer
 from domain.campaigns.workflow import ContentWorkflow, PlannedContent
 from domain.db import Database
 from domain.entities import Content
-from domain.enums import ApiKeyRole, CampaignStatus, ContentKind, Platform, Visibility
-from domain.errors import NotFound, ValidationFailed
+from domain.enums import (
+    ApiKeyRole,
+    CampaignStatus,
+    ContentKind,
+    ContentStatus,
+    Platform,
+    Visibility,
+)
+from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.services.communities import CommunityDraft, CommunityService
 from domain.services.organizations import OrganizationService
 from domain.timeutil import utcnow
@@ -221,3 +229,69 @@ async def test_the_calendar_lists_scheduled_and_published_items_of_the_period_in
     assert [item.content.title for item in items] == ["sooner", "later"]
     assert items[0].at == now + timedelta(hours=3)
     assert elsewhere == []
+
+
+async def _review(db: Database, world: World, key_id: int, content_id: int, verdict: str) -> str:
+    async with db.session() as session:
+        reviewer = ContentWorkflow(session, world.organization_id, key_id)
+        try:
+            if verdict == "approve":
+                await reviewer.approve(content_id)
+            else:
+                await reviewer.reject(content_id, "Not this week")
+        except (Conflict, ValidationFailed) as refused:
+            return refused.problems[0].code
+    return "done"
+
+
+async def test_two_reviewers_racing_on_one_item_give_it_one_verdict(
+    db: Database, world: World
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    async with db.session() as session:
+        second = await OrganizationService(session).issue_key(
+            world.organization_id, ApiKeyRole.MANAGER
+        )
+        writer = ContentWorkflow(session, world.organization_id, world.writer_key)
+        draft = await writer.create(_post(world, None))
+        assert draft.id is not None
+        await writer.submit(draft.id)
+    assert second.record.id is not None
+    for _ in range(5):
+        outcomes = await asyncio.gather(
+            _review(db, world, world.reviewer_key, draft.id, "approve"),
+            _review(db, world, second.record.id, draft.id, "reject"),
+        )
+        # One verdict; the other reviewer is told the item moved (or was already judged).
+        assert set(outcomes) in ({"done", "CONFLICT"}, {"done", "INVALID_TRANSITION"})
+        async with db.session() as session:
+            row = await session.get(Content, draft.id)
+            assert row is not None
+            assert row.status in ("approved", "rejected")
+            writer = ContentWorkflow(session, world.organization_id, world.writer_key)
+            if row.status == "approved":
+                break
+            await writer.submit(draft.id)
+
+
+async def test_a_step_on_content_read_before_another_reviewer_moved_it_is_a_conflict(
+    db: Database, world: World
+) -> None:
+    async with db.session() as session:
+        writer = ContentWorkflow(session, world.organization_id, world.writer_key)
+        draft = await writer.create(_post(world, None))
+        assert draft.id is not None
+        await writer.submit(draft.id)
+    async with db.session() as slow_session, db.session() as fast_session:
+        slow = ContentWorkflow(slow_session, world.organization_id, world.reviewer_key)
+        read_early = await slow._at_step("reject", draft.id)
+        fast = ContentWorkflow(fast_session, world.organization_id, world.reviewer_key)
+        await fast.approve(draft.id)
+        with pytest.raises(Conflict):
+            await slow._move(read_early, ContentStatus.REJECTED)
+        await slow_session.rollback()
+    async with db.session() as session:
+        row = await session.get(Content, draft.id)
+    assert row is not None
+    assert row.status == "approved"
