@@ -228,6 +228,13 @@ class ContentFilter:
     since: datetime | None = strawberry.field(default=None, description="Created at or after.")
     until: datetime | None = strawberry.field(default=None, description="Created before.")
     top_level_only: bool = strawberry.field(default=False, description="Leave replies out.")
+    status: ContentStatus | None = strawberry.field(
+        default=ContentStatus.PUBLISHED,
+        description=(
+            "Published by default: what the community sees. Ask for DRAFT, IN_REVIEW, APPROVED, "
+            "REJECTED or SCHEDULED to see the team's work; null lists every status."
+        ),
+    )
 
     def to_domain(self) -> DomainContentFilter:
         topic_id = None
@@ -240,6 +247,7 @@ class ContentFilter:
             since=self.since,
             until=self.until,
             top_level_only=self.top_level_only,
+            status=self.status,
         )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Select, update
 from sqlmodel import col, select
 
 from domain.entities import Content, ContentTopic, Engagement
-from domain.enums import ContentKind, EngagementKind
+from domain.enums import ContentKind, ContentStatus, EngagementKind
 from domain.pagination import Ordering, Page, PageRequest
 from domain.repositories.base import TenantRepository
 
@@ -30,9 +30,12 @@ class ContentFilter:
     since: datetime | None = None
     until: datetime | None = None
     top_level_only: bool = False
+    # Lists show what the community sees; drafts, items in review and scheduled items are
+    # the team's and show only when asked for (None: every status).
+    status: ContentStatus | None = ContentStatus.PUBLISHED
 
     def key(self) -> tuple[Any, ...]:
-        return (self.kind, self.topic_id, self.since, self.until, self.top_level_only)
+        return (self.kind, self.topic_id, self.since, self.until, self.top_level_only, self.status)
 
 
 class ContentRepository(TenantRepository[Content]):
@@ -56,6 +59,8 @@ class ContentRepository(TenantRepository[Content]):
             stmt = stmt.where(col(Content.created_at) < where.until)
         if where.top_level_only:
             stmt = stmt.where(col(Content.parent_id).is_(None))
+        if where.status is not None:
+            stmt = stmt.where(col(Content.status) == where.status.value)
         return stmt
 
     async def get_live(self, row_ids: Sequence[int]) -> dict[int, Content]:

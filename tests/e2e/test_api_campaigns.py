@@ -247,3 +247,25 @@ async def test_tasks_with_dependencies_draw_a_timeline_and_a_cycle_is_a_user_err
     ]
     assert node["timeline"][0]["status"] == "done"
     assert node["progress"] == {"kpi": "engagements", "target": 500.0, "value": 0.0, "ratio": 0.0}
+
+
+LISTED = """query($id: ID!, $filter: ContentFilter) { node(id: $id) { ... on Community {
+  content(filter: $filter) { nodes { id status } } } } }"""
+
+
+async def test_a_community_lists_published_content_and_shows_drafts_only_when_asked(
+    api: Api,
+) -> None:
+    community, _ = await _plan(api)
+    created = await api.data(
+        CREATE, input={"communityId": community, "kind": "POST", "body": "Not yet"}
+    )
+    draft = created["contentCreate"]["content"]["id"]
+
+    async def listed(**filter_: Any) -> list[str]:
+        data = await api.data(LISTED, id=community, filter=filter_ or None)
+        return [item["id"] for item in data["node"]["content"]["nodes"]]
+
+    assert await listed() == []
+    assert await listed(status="DRAFT") == [draft]
+    assert await listed(status=None) == [draft]
