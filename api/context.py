@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.audit.loaders import AuditLoaders
 from api.campaigns.loaders import CampaignLoaders
 from api.communities.loaders import CommunityLoaders
 from api.content.loaders import ContentLoaders
@@ -21,6 +22,7 @@ from api.organizations.loaders import OrganizationLoaders
 from api.simulations.loaders import SimulationLoaders
 from api.webhooks.loaders import WebhookLoaders
 from domain.campaigns.conversions import ConversionService
+from domain.audit.service import AuditService
 from domain.campaigns.service import CampaignService
 from domain.campaigns.tasks import TaskService
 from domain.campaigns.workflow import ContentWorkflow
@@ -61,6 +63,7 @@ class Services:
     workflow: ContentWorkflow
     tasks: TaskService
     conversions: ConversionService
+    audit: AuditService
 
     @classmethod
     def scoped(
@@ -94,6 +97,7 @@ class Services:
             workflow=ContentWorkflow(session, organization_id, key_id),
             tasks=TaskService(session, organization_id),
             conversions=ConversionService(session, organization_id),
+            audit=AuditService(session, organization_id),
         )
 
 
@@ -111,6 +115,7 @@ class Loaders:
     listening: ListeningLoaders
     campaigns: CampaignLoaders
     simulations: SimulationLoaders
+    audit: AuditLoaders
 
     @classmethod
     def build(cls, services: Services, lock: asyncio.Lock) -> Loaders:
@@ -125,6 +130,7 @@ class Loaders:
             listening=ListeningLoaders.build(services, lock),
             campaigns=CampaignLoaders.build(services, lock),
             simulations=SimulationLoaders.build(services, lock),
+            audit=AuditLoaders.build(services, lock),
         )
 
 

@@ -8,8 +8,10 @@ from typing import TypeVar
 
 import strawberry
 
+from api.access import request_record
 from api.errors import UserError, user_errors
 from api.ids import decode_id_of
+from domain.audit.scope import AuditScope, audited
 from domain.errors import DomainError
 
 T = TypeVar("T")
@@ -37,11 +39,28 @@ class InputIds:
 async def perform(
     info: strawberry.Info, call: Callable[[], Awaitable[T]]
 ) -> tuple[T | None, list[UserError]]:
-    """Run one service call; its domain refusal becomes userErrors and writes nothing."""
+    """Run one service call; its domain refusal becomes userErrors and writes nothing.
+
+    The call is audited as the mutation's name: its transaction also writes the audit row.
+    """
     context = info.context
     try:
-        result = await context.run(call)
+        with audited(context.session, audit_scope(info)):
+            result = await context.run(call)
     except DomainError as error:
         return None, user_errors(error)
     context.after_write()
     return result, []
+
+
+def audit_scope(info: strawberry.Info) -> AuditScope:
+    """Who calls, which mutation (its field name, not an alias) and the request's id."""
+    principal = info.context.principal
+    record = request_record(info.context.request.scope)
+    return AuditScope(
+        organization_id=principal.organization_id,
+        actor_key_id=principal.key_id,
+        actor=f"api_key:{principal.key_id}",
+        action=info.field_name,
+        request_id=None if record is None else record.request_id,
+    )

@@ -21,6 +21,7 @@ INGESTION = ApiKeyRole.INGESTION
 
 READERS: Final = frozenset({OWNER, MANAGER, ANALYST, VIEWER})
 WRITERS: Final = frozenset({OWNER, MANAGER})
+OWNERS: Final = frozenset({OWNER})
 INGESTERS: Final = frozenset({OWNER, MANAGER, INGESTION})
 EVERYONE: Final = frozenset(ApiKeyRole)
 
@@ -41,6 +42,8 @@ QUERY_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "escalations": READERS,
     "alerts": READERS,
     "campaigns": READERS,
+    # Who changed what is the owner's business (it names every key and request).
+    "auditLog": OWNERS,
     "calendar": READERS,
     "simulations": READERS,
 }
@@ -92,6 +95,7 @@ NODE_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     # Webhook URLs and delivery logs are integration settings, as `webhooks` is.
     "Webhook": WRITERS,
     "WebhookDelivery": WRITERS,
+    "AuditEntry": OWNERS,
 }
 
 # Root fields of Subscription (graphql-transport-ws only), by their GraphQL name.

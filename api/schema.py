@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.audit.queries import AuditQuery
 from api.campaigns.mutations import CampaignMutation
 from api.campaigns.queries import CampaignQuery
 from api.communities.mutations import CommunityMutation
@@ -58,6 +59,7 @@ Query = merge_types(
         ListeningQuery,
         CampaignQuery,
         SimulationQuery,
+        AuditQuery,
     ),
 )
 Mutation = merge_types(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from domain.audit import scope as audit
 from domain.errors import Conflict, FieldProblem
 from domain.events import HUB_KEY, EventHub, discard_pending, publish_committed
 from domain.row_security import CROSS_TENANT, SCOPE_KEY, WallSession, bypass_on_connect
@@ -145,20 +146,30 @@ class Database:
 
 @asynccontextmanager
 async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """Commit what the block wrote, or roll all of it back: no partial writes."""
+    """Commit what the block wrote, or roll all of it back: no partial writes.
+
+    Inside an audited scope (`domain.audit.scope.audited`) the audit row of the action is
+    added just before the commit, so it commits with the write or not at all.
+    """
     if session.in_transaction():
         # Reads autobegin a transaction; a write must not inherit half of an older one.
         await session.commit()
     try:
         yield session
+        await audit.stage(session)
         await session.commit()
     except IntegrityError as error:
         # Checks ran before the write; a constraint can still trip when two writes race.
-        await session.rollback()
-        discard_pending(session)
+        await _roll_back(session)
         raise Conflict([FieldProblem((), RACE_MESSAGE, "CONFLICT")]) from error
     except BaseException:
-        await session.rollback()
-        discard_pending(session)
+        await _roll_back(session)
         raise
+    audit.settle(session, committed=True)
     await publish_committed(session)
+
+
+async def _roll_back(session: AsyncSession) -> None:
+    await session.rollback()
+    discard_pending(session)
+    audit.settle(session, committed=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from domain import entities, events
+from domain.audit import tables as audit
 from domain.campaigns import tables as campaigns
 from domain.idempotency import tables as idempotency
 from domain.listening import tables as listening
@@ -29,6 +30,7 @@ TENANT_TABLES: tuple[str, ...] = (
     *listening.TENANT_TABLES,
     *campaigns.TENANT_TABLES,
     *simulations.TENANT_TABLES,
+    *audit.TENANT_TABLES,
 )
 
 __all__ = ["METADATA", "TENANT_TABLES"]

@@ -28,11 +28,13 @@ from graphql import (
     is_required_argument,
     is_required_input_field,
 )
+from sqlalchemy import select
 from trust_catalog import MUTATIONS, QUERY_ARGUMENTS, Ids, World, build_world
 
 from api.ids import encode_id
 from api.permissions import NODE_RULES, allowed, may_see_node
 from api.schema import schema_text
+from domain.audit.tables import AuditEntry
 from domain.db import Database
 from domain.enums import ApiKeyRole
 
@@ -134,10 +136,29 @@ async def test_every_mutation_answers_each_role_as_the_matrix_says_and_denied_on
                         f"{name}: the catalog's input must succeed for role {role.value}",
                         body,
                     )
+                    await one_audit_row(api_db, world, name)
                     succeeded = True
             tried += 1
     assert tried == len(mutation_names()) * len(ApiKeyRole)
     report("roles x mutations tried", tried)
+
+
+async def one_audit_row(database: Database, world: World, action: str) -> None:
+    """A successful mutation wrote exactly one audit row, naming it and its caller."""
+    async with database.session() as session:
+        rows = (
+            await session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.organization_id == world.organization_id,
+                    AuditEntry.actor != "catalog",
+                )
+            )
+        ).all()
+    assert [row.action for row in rows] == [action], (action, rows)
+    assert rows[0].actor_key_id is not None
+    assert rows[0].request_id
+    # Mutations are named object-first, so the entry names the object (bulk ingestion may not).
+    assert rows[0].target_type is not None or action.endswith("Ingest"), rows[0]
 
 
 def missing_world_types(world: World) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from api.ids import encode_id
+from domain.audit.tables import AuditEntry
 from domain.campaigns.service import CampaignDraft, CampaignService, Objective
 from domain.campaigns.workflow import ContentWorkflow, PlannedContent
 from domain.db import Database
@@ -130,8 +131,9 @@ async def build_world(database: Database) -> World:
 async def _rows_without_services(
     session: Any, org: int, topic: int, webhook: int
 ) -> dict[str, int]:
-    """Alerts are raised by the snowball watch and deliveries by the dispatcher; no call of
-    the API makes one on demand, so the world inserts them as those processes would."""
+    """Alerts are raised by the snowball watch, deliveries by the dispatcher and audit entries
+    by mutations' transactions; no call of the API makes one on demand, so the world inserts
+    them as those processes would."""
     alert = Alert(
         organization_id=org,
         topic_id=topic,
@@ -154,7 +156,10 @@ async def _rows_without_services(
         status="failed",
         error="catalog",
     )
-    session.add_all([alert, event, simulation])
+    entry = AuditEntry(
+        organization_id=org, actor="catalog", action="communityCreate", target_type="Topic"
+    )
+    session.add_all([alert, event, simulation, entry])
     await session.flush()
     delivery = WebhookDelivery(
         organization_id=org,
@@ -169,6 +174,7 @@ async def _rows_without_services(
         "Alert": _id(alert.id),
         "WebhookDelivery": _id(delivery.id),
         "Simulation": _id(simulation.id),
+        "AuditEntry": _id(entry.id),
     }
 
 

@@ -1,0 +1,1 @@
+"""The audit log area: `auditLog`, readable by owners only."""
