@@ -15,20 +15,22 @@ from api.audit.loaders import AuditLoaders
 from api.campaigns.loaders import CampaignLoaders
 from api.communities.loaders import CommunityLoaders
 from api.content.loaders import ContentLoaders
+from api.keys.loaders import ApiKeyLoaders
 from api.listening.loaders import ListeningLoaders
 from api.members.loaders import MemberLoaders
 from api.metrics.loaders import InsightsLoaders, MetricsLoaders
 from api.organizations.loaders import OrganizationLoaders
 from api.simulations.loaders import SimulationLoaders
 from api.webhooks.loaders import WebhookLoaders
-from domain.campaigns.conversions import ConversionService
 from domain.audit.service import AuditService
+from domain.campaigns.conversions import ConversionService
 from domain.campaigns.service import CampaignService
 from domain.campaigns.tasks import TaskService
 from domain.campaigns.workflow import ContentWorkflow
 from domain.listening.alerts import AlertService
 from domain.listening.escalations import Actor, EscalationService
 from domain.listening.mentions import MentionService
+from domain.services.apikeys import ApiKeyService
 from domain.services.communities import CommunityService
 from domain.services.content import ContentService
 from domain.services.engagement import EngagementService
@@ -64,6 +66,7 @@ class Services:
     tasks: TaskService
     conversions: ConversionService
     audit: AuditService
+    keys: ApiKeyService
 
     @classmethod
     def scoped(
@@ -98,6 +101,7 @@ class Services:
             tasks=TaskService(session, organization_id),
             conversions=ConversionService(session, organization_id),
             audit=AuditService(session, organization_id),
+            keys=ApiKeyService(session, organization_id),
         )
 
 
@@ -116,6 +120,7 @@ class Loaders:
     campaigns: CampaignLoaders
     simulations: SimulationLoaders
     audit: AuditLoaders
+    keys: ApiKeyLoaders
 
     @classmethod
     def build(cls, services: Services, lock: asyncio.Lock) -> Loaders:
@@ -131,6 +136,7 @@ class Loaders:
             campaigns=CampaignLoaders.build(services, lock),
             simulations=SimulationLoaders.build(services, lock),
             audit=AuditLoaders.build(services, lock),
+            keys=ApiKeyLoaders.build(services, lock),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -15,6 +15,15 @@ from domain.audit.scope import AuditScope, audited
 from domain.errors import DomainError
 
 T = TypeVar("T")
+
+
+def expected_version() -> Any:
+    """The `expectedVersion` field of an update input (a new field object for each input)."""
+    return strawberry.field(
+        default=None,
+        description="The `version` you read; if the object has changed since, the update is "
+        "a CONFLICT user error and changes nothing. Leave it out to overwrite regardless.",
+    )
 
 
 class InputIds:

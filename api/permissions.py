@@ -44,6 +44,8 @@ QUERY_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "campaigns": READERS,
     # Who changed what is the owner's business (it names every key and request).
     "auditLog": OWNERS,
+    # Keys are credentials: only owners list, make or revoke them.
+    "apiKeys": OWNERS,
     "calendar": READERS,
     "simulations": READERS,
 }
@@ -87,6 +89,8 @@ MUTATION_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "contentSchedule": WRITERS,
     # A run costs CPU: only those who may change the organization's data may start one.
     "simulationRun": WRITERS,
+    "apiKeyCreate": OWNERS,
+    "apiKeyRevoke": OWNERS,
 }
 
 # Node types some reading roles may not see through `node`/`nodes` (to them such an id is
@@ -96,6 +100,7 @@ NODE_RULES: Final[dict[str, frozenset[ApiKeyRole]]] = {
     "Webhook": WRITERS,
     "WebhookDelivery": WRITERS,
     "AuditEntry": OWNERS,
+    "ApiKey": OWNERS,
 }
 
 # Root fields of Subscription (graphql-transport-ws only), by their GraphQL name.

@@ -29,6 +29,8 @@ from api.connections import MAX_PAGE_SIZE
 from api.content.mutations import ContentMutation
 from api.cost import CostPlanner
 from api.documents import CachedParse, CachedValidation, ValidationResults, parse_cache
+from api.keys.mutations import ApiKeyMutation
+from api.keys.queries import ApiKeyQuery
 from api.listening.mutations import ListeningMutation
 from api.listening.queries import ListeningQuery
 from api.listening.subscriptions import ListeningSubscription
@@ -60,6 +62,7 @@ Query = merge_types(
         CampaignQuery,
         SimulationQuery,
         AuditQuery,
+        ApiKeyQuery,
     ),
 )
 Mutation = merge_types(
@@ -72,6 +75,7 @@ Mutation = merge_types(
         ListeningMutation,
         CampaignMutation,
         SimulationMutation,
+        ApiKeyMutation,
     ),
 )
 Subscription = merge_types(

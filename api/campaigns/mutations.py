@@ -10,7 +10,7 @@ from api.campaigns.types import Campaign, CampaignTask, Conversion
 from api.content.types import Content
 from api.enums import ContentKind, TaskStatus
 from api.errors import UserError
-from api.payloads import InputIds, perform
+from api.payloads import InputIds, expected_version, perform
 from domain.campaigns.conversions import DEFAULT_LOOKBACK_DAYS, ConversionDraft
 from domain.campaigns.service import CampaignChanges, CampaignDraft, Objective
 from domain.campaigns.tables import Campaign as CampaignRow
@@ -51,6 +51,7 @@ class CampaignUpdateInput:
     ends_at: datetime | None = None
     budget: float | None = None
     topic_ids: list[strawberry.ID] | None = None
+    expected_version: int | None = expected_version()
 
 
 @strawberry.input
@@ -255,6 +256,7 @@ class CampaignMutation:
             ends_at=input.ends_at,
             budget=input.budget,
             topic_ids=_topic_ids(ids, input.topic_ids),
+            expected_version=input.expected_version,
         )
         service = info.context.services.campaigns
         row, errors = await perform(info, lambda: service.update(campaign_id, changes))

@@ -205,6 +205,9 @@ class Campaign(relay.Node):
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    version: int = strawberry.field(
+        description="Raised by every change; send it back as `expectedVersion` to update safely."
+    )
     topic_ids: strawberry.Private[list[int]]
 
     @classmethod
@@ -224,6 +227,7 @@ class Campaign(relay.Node):
             closed_at=row.closed_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            version=row.version,
             topic_ids=list(row.topic_ids),
         )
 

@@ -7,7 +7,7 @@ import strawberry
 from api.communities.types import Community
 from api.enums import Platform, Visibility
 from api.errors import UserError
-from api.payloads import InputIds, perform
+from api.payloads import InputIds, expected_version, perform
 from domain.entities import Community as CommunityRow
 from domain.services.communities import CommunityChanges, CommunityDraft
 
@@ -27,6 +27,7 @@ class CommunityUpdateInput:
     description: str | None = None
     platform: Platform | None = None
     visibility: Visibility | None = None
+    expected_version: int | None = expected_version()
 
 
 @strawberry.input
@@ -76,6 +77,7 @@ class CommunityMutation:
             description=input.description,
             platform=input.platform,
             visibility=input.visibility,
+            expected_version=input.expected_version,
         )
         service = info.context.services.communities
         row, errors = await perform(info, lambda: service.update(community_id, changes))

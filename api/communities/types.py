@@ -50,6 +50,9 @@ class Community(relay.Node):
     archived_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    version: int = strawberry.field(
+        description="Raised by every change; send it back as `expectedVersion` to update safely."
+    )
 
     @classmethod
     def from_row(cls, row: entities.Community) -> Community:
@@ -63,6 +66,7 @@ class Community(relay.Node):
             archived_at=row.archived_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            version=row.version,
         )
 
     @classmethod

@@ -10,7 +10,7 @@ from api.content.types import Content, Engagement
 from api.enums import ContentKind, EngagementKind
 from api.errors import UserError
 from api.ids import encode_id
-from api.payloads import InputIds, perform
+from api.payloads import InputIds, expected_version, perform
 from domain.entities import Content as ContentRow
 from domain.entities import Engagement as EngagementRow
 from domain.services.content import ContentChanges, ContentDraft
@@ -38,6 +38,7 @@ class ContentUpdateInput:
     topic_ids: list[strawberry.ID] | None = None
     sentiment: float | None = None
     quality: float | None = None
+    expected_version: int | None = expected_version()
 
 
 @strawberry.input
@@ -143,6 +144,7 @@ class ContentMutation:
             topic_ids=topic_ids,
             sentiment=input.sentiment,
             quality=input.quality,
+            expected_version=input.expected_version,
         )
         service = info.context.services.content
         row, errors = await perform(info, lambda: service.update(content_id, changes))

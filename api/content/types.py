@@ -49,6 +49,9 @@ class Content(relay.Node):
     )
     created_at: datetime
     updated_at: datetime
+    version: int = strawberry.field(
+        description="Raised by every change; send it back as `expectedVersion` to update safely."
+    )
     community_id: strawberry.Private[int]
     author_id: strawberry.Private[int | None]
     parent_id: strawberry.Private[int | None]
@@ -71,6 +74,7 @@ class Content(relay.Node):
             rejection_reason=row.rejection_reason,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            version=row.version,
             community_id=row.community_id,
             author_id=row.author_id,
             parent_id=row.parent_id,

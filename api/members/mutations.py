@@ -7,7 +7,7 @@ import strawberry
 from api.enums import MembershipRole, MembershipState
 from api.errors import UserError
 from api.members.types import Follow, Member, Membership
-from api.payloads import InputIds, perform
+from api.payloads import InputIds, expected_version, perform
 from domain.entities import Follow as FollowRow
 from domain.entities import Member as MemberRow
 from domain.entities import Membership as MembershipRow
@@ -44,6 +44,7 @@ class MembershipUpdateInput:
     state: MembershipState | None = None
     love: float | None = None
     trust: float | None = None
+    expected_version: int | None = expected_version()
 
 
 @strawberry.input
@@ -127,7 +128,11 @@ class MemberMutation:
     ) -> MembershipUpdatePayload:
         membership_id = InputIds().of(input.id, "Membership")
         changes = MembershipChanges(
-            role=input.role, state=input.state, love=input.love, trust=input.trust
+            role=input.role,
+            state=input.state,
+            love=input.love,
+            trust=input.trust,
+            expected_version=input.expected_version,
         )
         service = info.context.services.members
         row, errors = await perform(info, lambda: service.change_membership(membership_id, changes))

@@ -115,6 +115,9 @@ class Membership(relay.Node):
     orbit_level: int = strawberry.field(description="1 (core) to 4 (periphery).")
     joined_at: datetime
     updated_at: datetime
+    version: int = strawberry.field(
+        description="Raised by every change; send it back as `expectedVersion` to update safely."
+    )
     community_id: strawberry.Private[int]
     member_id: strawberry.Private[int]
 
@@ -130,6 +133,7 @@ class Membership(relay.Node):
             orbit_level=row.orbit_level,
             joined_at=row.joined_at,
             updated_at=row.updated_at,
+            version=row.version,
             community_id=row.community_id,
             member_id=row.member_id,
         )

@@ -23,6 +23,7 @@ from domain.campaigns.timeline import (
     task_item,
     window_end,
 )
+from domain.concurrency import next_version
 from domain.db import transaction
 from domain.enums import AttributionModel, CampaignStatus
 from domain.errors import NotFound, ValidationFailed
@@ -67,6 +68,8 @@ class CampaignChanges:
     ends_at: datetime | None = None
     budget: float | None = None
     topic_ids: tuple[int, ...] | None = None
+    # The version the caller read; another version is a CONFLICT (None: no check).
+    expected_version: int | None = None
 
 
 def status_of(campaign: Campaign, now: datetime) -> CampaignStatus:
@@ -152,7 +155,7 @@ class CampaignService:
             problems = Problems()
             _check_dates(campaign.starts_at, campaign.ends_at, problems)
             problems.raise_if_any()
-            self._touch(campaign)
+            await self._touch(campaign, changes.expected_version)
         return campaign
 
     async def close(self, campaign_id: int) -> Campaign:
@@ -160,7 +163,7 @@ class CampaignService:
             campaign = await self._open(campaign_id)
             campaign.status = CampaignStatus.CLOSED.value
             campaign.closed_at = utcnow()
-            self._touch(campaign)
+            await self._touch(campaign)
         return campaign
 
     async def _open(self, campaign_id: int) -> Campaign:
@@ -171,9 +174,9 @@ class CampaignService:
             raise ValidationFailed.single("id", "the campaign is closed", "CLOSED")
         return campaign
 
-    def _touch(self, campaign: Campaign) -> None:
+    async def _touch(self, campaign: Campaign, expected_version: int | None = None) -> None:
         campaign.updated_at = utcnow()
-        campaign.version += 1
+        await next_version(self.session, campaign, expected_version, "campaign")
         self.session.add(campaign)
 
     async def _check_topics(self, topic_ids: Sequence[int], problems: Problems) -> None:

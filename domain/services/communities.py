@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.concurrency import next_version
 from domain.db import transaction
 from domain.entities import Community
 from domain.enums import CommunityOrder, Platform, Visibility
@@ -33,6 +34,8 @@ class CommunityChanges:
     description: str | None = None
     platform: Platform | None = None
     visibility: Visibility | None = None
+    # The version the caller read; another version is a CONFLICT (None: no check).
+    expected_version: int | None = None
 
 
 def _check(name: str | None, description: str | None) -> None:
@@ -75,14 +78,14 @@ class CommunityService:
                 community.platform = changes.platform.value
             if changes.visibility is not None:
                 community.visibility = changes.visibility.value
-            self._touch(community)
+            await self._touch(community, changes.expected_version)
         return community
 
     async def archive(self, community_id: int) -> Community:
         async with transaction(self.session):
             community = await self._open(community_id)
             community.archived_at = utcnow()
-            self._touch(community)
+            await self._touch(community)
         return community
 
     async def _open(self, community_id: int) -> Community:
@@ -93,9 +96,9 @@ class CommunityService:
             raise ValidationFailed.single("id", "the community is archived", "ARCHIVED")
         return community
 
-    def _touch(self, community: Community) -> None:
+    async def _touch(self, community: Community, expected_version: int | None = None) -> None:
         community.updated_at = utcnow()
-        community.version += 1
+        await next_version(self.session, community, expected_version, "community")
         self.session.add(community)
 
     async def get(self, community_id: int) -> Community | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.concurrency import next_version
 from domain.db import transaction
 from domain.entities import Community, Content, Member
 from domain.enums import ContentKind, ContentStatus
@@ -46,6 +47,8 @@ class ContentChanges:
     topic_ids: tuple[int, ...] | None = None
     sentiment: float | None = None
     quality: float | None = None
+    # The version the caller read; another version is a CONFLICT (None: no check).
+    expected_version: int | None = None
 
 
 def _check_fields(
@@ -162,7 +165,7 @@ class ContentService:
             if changes.topic_ids is not None:
                 await self.repo.replace_topics(content_id, changes.topic_ids)
             content.updated_at = utcnow()
-            content.version += 1
+            await next_version(self.session, content, changes.expected_version, "content")
             self.session.add(content)
             await content_changed(self.session, before, content)
         return content

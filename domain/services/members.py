@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.concurrency import next_version
 from domain.db import transaction
 from domain.entities import Follow, Member, MemberInterest, Membership
 from domain.enums import MembershipRole, MembershipState
@@ -57,6 +58,8 @@ class MembershipChanges:
     state: MembershipState | None = None
     love: float | None = None
     trust: float | None = None
+    # The version the caller read; another version is a CONFLICT (None: no check).
+    expected_version: int | None = None
 
 
 def _check_member(draft: MemberDraft) -> Problems:
@@ -182,7 +185,7 @@ class MemberService:
             if changes.trust is not None:
                 membership.trust = changes.trust
             membership.updated_at = utcnow()
-            membership.version += 1
+            await next_version(self.session, membership, changes.expected_version, "membership")
             self.session.add(membership)
             await membership_changed(self.session, before, membership)
         return membership

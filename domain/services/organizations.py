@@ -126,6 +126,13 @@ class OrganizationService:
         if not well_formed(secret):
             raise Unauthenticated("the API key is malformed")
         key = await self.repo.key_by_hash(hash_key(secret))
+        return await self._principal(key)
+
+    async def principal_of_key(self, key_id: int) -> Principal:
+        """The principal of key `key_id` (named by a signed token): refused once revoked."""
+        return await self._principal(await self.session.get(ApiKey, key_id))
+
+    async def _principal(self, key: ApiKey | None) -> Principal:
         if key is None or key.revoked_at is not None or key.id is None:
             raise Unauthenticated("the API key is unknown or revoked")
         now = utcnow()

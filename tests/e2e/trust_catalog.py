@@ -64,6 +64,7 @@ async def build_world(database: Database) -> World:
         organization = await organizations.create(slug, slug.title())
         org = _id(organization.id)
         keys = {role: (await organizations.issue_key(org, role)).secret for role in ApiKeyRole}
+        spare_key = (await organizations.issue_key(org, ApiKeyRole.VIEWER, "spare")).record
         topic = _id((await organizations.add_topic(org, TopicDraft("billing", "Billing"))).id)
         community = await CommunityService(session, org).create(
             CommunityDraft("Forum", Platform.FORUM, Visibility.PUBLIC)
@@ -116,6 +117,8 @@ async def build_world(database: Database) -> World:
         "Escalation": _id(escalation.id),
         "EscalationChange": change,
         "Webhook": _id(webhook.webhook.id),
+        # A key of its own, so revoking it leaves the world's callers working.
+        "ApiKey": _id(spare_key.id),
         **rows,
         **planned,
     }
@@ -349,6 +352,8 @@ MUTATIONS: dict[str, Entry] = {
             "members": 50,
         },
     ),
+    "apiKeyCreate": Entry("ApiKeyCreateInput", lambda ids: {"role": "ANALYST", "name": "bi"}),
+    "apiKeyRevoke": Entry("ApiKeyRevokeInput", lambda ids: {"id": ids["ApiKey"]}),
 }
 
 

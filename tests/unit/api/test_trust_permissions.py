@@ -16,6 +16,9 @@ READ_ROLES = {ApiKeyRole.OWNER, ApiKeyRole.MANAGER, ApiKeyRole.ANALYST, ApiKeyRo
 # Integration settings (webhook URLs, delivery logs) are read only by those who manage them.
 MANAGED_QUERY_FIELDS = {"webhooks"}
 MANAGE_ROLES = {ApiKeyRole.OWNER, ApiKeyRole.MANAGER}
+# Credentials and the audit trail are the owner's alone.
+OWNER_QUERY_FIELDS = {"auditLog", "apiKeys"}
+OWNER_MUTATIONS = {"apiKeyCreate", "apiKeyRevoke"}
 
 
 def test_every_query_field_of_the_schema_is_in_the_matrix() -> None:
@@ -44,7 +47,9 @@ def test_exactly_the_reading_roles_may_subscribe(field: str) -> None:
     assert {role for role in ApiKeyRole if allowed("subscription", field, role)} == READ_ROLES
 
 
-@pytest.mark.parametrize("field", sorted(set(QUERY_FIELDS) - MANAGED_QUERY_FIELDS))
+@pytest.mark.parametrize(
+    "field", sorted(set(QUERY_FIELDS) - MANAGED_QUERY_FIELDS - OWNER_QUERY_FIELDS)
+)
 def test_every_reader_role_may_read_each_query_field(field: str) -> None:
     assert {role for role in ApiKeyRole if allowed("query", field, role)} >= READ_ROLES
 
@@ -52,6 +57,15 @@ def test_every_reader_role_may_read_each_query_field(field: str) -> None:
 @pytest.mark.parametrize("field", sorted(MANAGED_QUERY_FIELDS))
 def test_only_owners_and_managers_may_read_integration_settings(field: str) -> None:
     assert {role for role in ApiKeyRole if allowed("query", field, role)} == MANAGE_ROLES
+
+
+@pytest.mark.parametrize(
+    ("operation", "field"),
+    [("query", f) for f in sorted(OWNER_QUERY_FIELDS)]
+    + [("mutation", f) for f in sorted(OWNER_MUTATIONS)],
+)
+def test_only_owners_may_read_the_audit_log_and_manage_keys(operation: str, field: str) -> None:
+    assert {role for role in ApiKeyRole if allowed(operation, field, role)} == {ApiKeyRole.OWNER}
 
 
 @pytest.mark.parametrize("field", MUTATION_FIELDS)

@@ -1,0 +1,1 @@
+"""The API keys area: `apiKeys`, `apiKeyCreate` and `apiKeyRevoke`, for owners."""
