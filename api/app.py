@@ -32,7 +32,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.access import AccessMiddleware, RequestRecord, configure_access_log, request_record
-from api.auth import bearer_key, unauthenticated
+from api.auth import authenticate, token_endpoint, unauthenticated
 from api.campaigns.ingest import ingest_conversions
 from api.context import Context
 from api.exports import export_endpoint
@@ -65,7 +65,6 @@ from domain import row_security
 from domain.db import Database
 from domain.errors import Unauthenticated
 from domain.idempotency.store import IdempotencyStore, purge_periodically
-from domain.services.organizations import OrganizationService
 from domain.services.scheduling import PublishLoop
 from domain.webhooks.dispatch import DeliverySettings
 from domain.webhooks.loop import DeliveryLoop
@@ -163,7 +162,7 @@ class TownsquareGraphQL(GraphQL):
         # on PostgreSQL's row-level security holds the session to that organization.
         async with self.database.session(cross_tenant=True) as session:
             try:
-                principal = await OrganizationService(session).authenticate(bearer_key(request))
+                principal = await authenticate(session, request, self.settings.tokens)
             except Unauthenticated as reason:
                 _refused(record, "UNAUTHENTICATED")
                 await unauthenticated(reason)(scope, receive, send)
@@ -344,7 +343,12 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/export/{kind}.{format}", export_endpoint, methods=["GET"]),
-            Route("/graphql", Idempotent(graphql, db, graphql_mutation), methods=["GET", "POST"]),
+            Route("/auth/token", token_endpoint(db, trust.tokens), methods=["POST"]),
+            Route(
+                "/graphql",
+                Idempotent(graphql, db, graphql_mutation, trust.tokens),
+                methods=["GET", "POST"],
+            ),
             WebSocketRoute("/graphql", graphql),
             Route(
                 "/ingest/conversions",

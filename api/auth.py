@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.responses import OrjsonResponse
+from api.tokens import TokenIssuer, is_token
+from domain.db import Database
 from domain.errors import Unauthenticated
+from domain.services.organizations import OrganizationService, Principal
 
 SCHEME = "bearer"
 
@@ -33,3 +39,42 @@ def unauthenticated(reason: Unauthenticated) -> Response:
         ]
     }
     return OrjsonResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def authenticate(
+    session: AsyncSession, request: Request, tokens: TokenIssuer | None
+) -> Principal:
+    """Who calls: an API key, or (when tokens are on) a short-lived token made from one."""
+    credential = bearer_key(request)
+    service = OrganizationService(session)
+    if tokens is not None and is_token(credential):
+        return await service.principal_of_key(tokens.key_id(credential))
+    return await service.authenticate(credential)
+
+
+def token_endpoint(
+    database: Database, tokens: TokenIssuer | None
+) -> Callable[[Request], Awaitable[Response]]:
+    """`POST /auth/token`: an API key (never a token) exchanged for a short-lived token."""
+
+    async def exchange(request: Request) -> Response:
+        if tokens is None:
+            off = {"error": "token exchange is off: the server has no TOWNSQUARE_JWT_SECRET"}
+            return OrjsonResponse(off, status_code=404)
+        try:
+            key = bearer_key(request)
+            if is_token(key):
+                raise Unauthenticated("exchange an API key, not a token")
+            async with database.session(cross_tenant=True) as session:
+                principal = await OrganizationService(session).authenticate(key)
+        except Unauthenticated as reason:
+            return unauthenticated(reason)
+        body: dict[str, str | int] = {
+            "access_token": tokens.issue(principal),
+            "token_type": "Bearer",
+            "expires_in": int(tokens.ttl.total_seconds()),
+        }
+        # A credential: no cache may keep it.
+        return OrjsonResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    return exchange

@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from api.exports import register as register_exports
+from api.keys.cli import register as register_keys
 from api.metrics.cli import register as register_metrics
 from domain.db import Database, configured_url
 from domain.enums import ApiKeyRole
@@ -529,6 +530,7 @@ def _print_load_report(stats: list[Any]) -> None:
 register(app)
 register_metrics(app)
 register_exports(app)
+register_keys(apikey_app)
 
 
 if __name__ == "__main__":

@@ -30,12 +30,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import bearer_key
+from api.auth import authenticate
 from api.responses import OrjsonResponse
+from api.tokens import TokenIssuer
 from domain.db import Database
 from domain.errors import Unauthenticated
 from domain.idempotency.store import IdempotencyStore, StoredResponse, Verdict, well_formed
-from domain.services.organizations import OrganizationService
 
 HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -74,10 +74,17 @@ def request_hash(scope: Scope, body: bytes) -> str:
 class Idempotent:
     """ASGI wrapper giving an endpoint `Idempotency-Key` semantics (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, database: Database, applies: Applies = always) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        database: Database,
+        applies: Applies = always,
+        tokens: TokenIssuer | None = None,
+    ) -> None:
         self.app = app
         self.database = database
         self.applies = applies
+        self.tokens = tokens
         self.store = IdempotencyStore(database)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -139,9 +146,8 @@ class Idempotent:
 
     async def _organization(self, request: Request) -> int | None:
         try:
-            key = bearer_key(request)
             async with self.database.session(cross_tenant=True) as session:
-                principal = await OrganizationService(session).authenticate(key)
+                principal = await authenticate(session, request, self.tokens)
         except Unauthenticated:
             return None
         return principal.organization_id

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from api.tokens import TokenIssuer
 from domain.pagination import DEFAULT_PAGE_SIZE
 
 ENVIRONMENT_VARIABLE = "TOWNSQUARE_ENV"
@@ -50,6 +51,8 @@ class TrustSettings:
     # Parsed and validated documents, and persisted queries, kept per process (LRU).
     document_cache_size: int = 1000
     persisted_query_cache_size: int = 1000
+    # Short-lived JWTs for browsers (TOWNSQUARE_JWT_SECRET); None leaves only API keys.
+    tokens: TokenIssuer | None = None
 
     @classmethod
     def from_env(cls) -> TrustSettings:
@@ -58,6 +61,7 @@ class TrustSettings:
             production=is_production(),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             redis_url=os.environ.get(REDIS_VARIABLE) or None,
+            tokens=TokenIssuer.from_env(),
         )
 
 
