@@ -1,7 +1,7 @@
 """audit log: one row per mutation, committed with its write
 
 Revision ID: 0006
-Revises: 0009
+Revises: 0005c
 Create Date: 2026-11-30 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import domain.timeutil
 
 revision: str = "0006"
-down_revision: str | None = "0009"
+down_revision: str | None = "0005c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
