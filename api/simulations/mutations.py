@@ -5,9 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from api.errors import UserError, user_errors
+from api.payloads import audit_scope
 from api.simulations.catalogue import DEFAULT_SEEDS, SimulationRequest, draft_of
 from api.simulations.runner import SimulationRunner
 from api.simulations.types import Simulation
+from domain.audit.scope import audited
 from domain.errors import DomainError
 
 
@@ -55,7 +57,9 @@ class SimulationMutation:
         )
         try:
             draft = draft_of(request, context.principal.key_id)
-            row = await context.run(context.services.simulations.request, draft, runner.name)
+            # Audited like every mutation (it does not go through `perform`).
+            with audited(context.session, audit_scope(info)):
+                row = await context.run(context.services.simulations.request, draft, runner.name)
         except DomainError as error:
             return SimulationRunPayload(simulation=None, user_errors=user_errors(error))
         context.after_write()

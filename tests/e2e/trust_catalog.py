@@ -20,6 +20,7 @@ from sqlalchemy import select
 from api.ids import encode_id
 from domain.audit.tables import AuditEntry
 from domain.campaigns.service import CampaignDraft, CampaignService, Objective
+from domain.campaigns.tasks import TaskDraft, TaskService
 from domain.campaigns.workflow import ContentWorkflow, PlannedContent
 from domain.db import Database
 from domain.enums import (
@@ -98,7 +99,7 @@ async def build_world(database: Database) -> World:
             WebhookDraft("http://127.0.0.1:9/hooks", ("content.published",))
         )
         rows = await _rows_without_services(session, org, topic, _id(webhook.webhook.id))
-        planned = await _campaign_and_planned_content(session, org, _id(community.id))
+        planned = await _campaign_and_planned_content(session, org, _id(community.id), ada)
         change = (
             await session.execute(
                 select(EscalationChange.id).where(EscalationChange.escalation_id == escalation.id)
@@ -181,7 +182,9 @@ async def _rows_without_services(
     }
 
 
-async def _campaign_and_planned_content(session: Any, org: int, community: int) -> dict[str, int]:
+async def _campaign_and_planned_content(
+    session: Any, org: int, community: int, owner: int
+) -> dict[str, int]:
     """A campaign, and content at each approval step: a draft, one in review and an approved
     one. The workflow runs without a key, so any key may review what it submitted."""
     now = datetime.now(UTC)
@@ -191,7 +194,10 @@ async def _campaign_and_planned_content(session: Any, org: int, community: int) 
         )
     )
     workflow = ContentWorkflow(session, org, None)
-    steps: dict[str, int] = {"Campaign": _id(campaign.id)}
+    task = await TaskService(session, org).create(
+        TaskDraft(_id(campaign.id), "Brief", owner, now, now + DAY)
+    )
+    steps: dict[str, int] = {"Campaign": _id(campaign.id), "CampaignTask": _id(task.id)}
     for step, moves in (("draft", 0), ("review", 1), ("approved", 2)):
         content = await workflow.create(
             PlannedContent(community, ContentKind.POST, f"{step} copy", campaign_id=campaign.id)
@@ -351,6 +357,25 @@ MUTATIONS: dict[str, Entry] = {
             "days": 5,
             "members": 50,
         },
+    ),
+    "campaignTaskCreate": Entry(
+        "CampaignTaskCreateInput",
+        lambda ids: {
+            "campaignId": ids["Campaign"],
+            "title": "Draft copy",
+            "ownerId": ids["Member"],
+            "startsAt": _later(1),
+            "dueAt": _later(3),
+            "dependsOn": [ids["CampaignTask"]],
+        },
+    ),
+    "campaignTaskUpdate": Entry(
+        "CampaignTaskUpdateInput",
+        lambda ids: {"id": ids["CampaignTask"], "title": "Brief v2", "ownerId": ids["Member"]},
+    ),
+    "conversionRecord": Entry(
+        "ConversionRecordInput",
+        lambda ids: {"externalId": "order-1", "memberId": ids["Member"], "value": 42.0},
     ),
     "apiKeyCreate": Entry("ApiKeyCreateInput", lambda ids: {"role": "ANALYST", "name": "bi"}),
     "apiKeyRevoke": Entry("ApiKeyRevokeInput", lambda ids: {"id": ids["ApiKey"]}),
