@@ -131,7 +131,9 @@ class Idempotent:
     async def _run(
         self, scope: Scope, receive: Receive, send: Send, org: int, record_id: int
     ) -> None:
-        captured = _Capture(send)
+        # The response is held until the key records it: a client that repeats the request as
+        # soon as it has the answer must get the replay, not "still running".
+        captured = _Capture()
         try:
             await self.app(scope, receive, captured)
         except BaseException:
@@ -140,9 +142,10 @@ class Idempotent:
         status = captured.status or 500
         if status >= 500 or status == 429:
             await self.store.abandon(org, record_id)
-            return
-        stored = StoredResponse(status, captured.content_type, bytes(captured.body))
-        await self.store.complete(org, record_id, stored)
+        else:
+            stored = StoredResponse(status, captured.content_type, bytes(captured.body))
+            await self.store.complete(org, record_id, stored)
+        await captured.deliver(send)
 
     async def _organization(self, request: Request) -> int | None:
         try:
@@ -154,23 +157,29 @@ class Idempotent:
 
 
 class _Capture:
-    """Passes a response through to the client while keeping a copy of it."""
+    """Keeps a whole response (idempotent answers are small) to send once it is recorded."""
 
-    def __init__(self, send: Send) -> None:
-        self.send = send
+    def __init__(self) -> None:
+        self.start: Message | None = None
         self.status: int | None = None
         self.content_type: str | None = None
         self.body = bytearray()
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
+            self.start = message
             self.status = int(message["status"])
             for name, value in message.get("headers", []):
                 if name.lower() == b"content-type":
                     self.content_type = value.decode("latin-1")
         elif message["type"] == "http.response.body":
             self.body.extend(message.get("body", b""))
-        await self.send(message)
+
+    async def deliver(self, send: Send) -> None:
+        if self.start is None:
+            return
+        await send(self.start)
+        await send({"type": "http.response.body", "body": bytes(self.body), "more_body": False})
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -8,11 +8,12 @@ from typing import Any
 
 import httpx
 from api_harness import Api, Tenant, acme, api, api_db, http, row_counts, tenant
-from sqlalchemy import update
+from sqlalchemy import select, update
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, request_response
+from starlette.types import Message
 
 from api.app import create_app
 from api.idempotency import Idempotent
@@ -181,3 +182,39 @@ async def test_a_failed_request_frees_its_key_for_a_retry(api_db: Database, acme
     assert replayed.json() == {"ok": 2}
     assert replayed.headers["Idempotent-Replayed"] == "true"
     assert len(calls) == 2
+
+
+async def test_the_key_is_recorded_before_the_answer_leaves_so_an_instant_repeat_replays(
+    api_db: Database, acme: Tenant
+) -> None:
+    # Over a socket the client reads the answer the moment it is sent and may repeat at once:
+    # by then the key must say COMPLETED, or the repeat is told "still running".
+    async def endpoint(_request: Request) -> JSONResponse:
+        return JSONResponse({"done": True})
+
+    seen: list[str | None] = []
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            async with api_db.session() as session:
+                seen.append(
+                    await session.scalar(
+                        select(IdempotencyKey.status).where(IdempotencyKey.key == "watched")
+                    )
+                )
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/x", "root_path": "", "scheme": "http",
+        "query_string": b"", "http_version": "1.1", "server": ("test", 80),
+        "client": ("test", 1),
+        "headers": [
+            (b"authorization", f"Bearer {acme.key}".encode()),
+            (b"idempotency-key", b"watched"),
+            (b"content-type", b"application/json"),
+        ],
+    }  # fmt: skip
+    await Idempotent(request_response(endpoint), api_db)(scope, receive, send)
+    assert seen == ["completed"]
