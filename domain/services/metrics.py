@@ -29,6 +29,7 @@ from domain.metrics.report import (
     summarize,
 )
 from domain.metrics.window import Granularity, Window
+from domain.repositories.conversion_metrics import conversion_inputs
 from domain.repositories.listening_metrics import listening_inputs
 from domain.repositories.metrics import MetricsRepository, Question, Scope
 
@@ -130,6 +131,7 @@ class MetricsService:
         topics = await repo.topic_volume(scope, keys, window)
         relationship = await repo.relationship(scope, keys)
         heard = await listening_inputs(repo.session, repo.organization_id, scope, keys, window)
+        converted = await conversion_inputs(repo.session, repo.organization_id, scope, keys, window)
         found = {}
         for key in keys:
             days = daily.get(key, {})
@@ -154,6 +156,8 @@ class MetricsService:
                 love=love,
                 trust=trust,
                 listening=heard.get(key, ListeningInputs()),
+                conversions=converted.get(key, (0, 0.0))[0],
+                conversion_value=converted.get(key, (0, 0.0))[1],
             )
             found[key] = _Window(inputs, dict(days))
         return found

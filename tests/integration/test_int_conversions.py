@@ -17,9 +17,12 @@ from domain.db import Database
 from domain.enums import AttributionModel, ContentKind, EngagementKind, Platform, Visibility
 from domain.errors import ValidationFailed
 from domain.events import CONVERSION_RECORDED, DomainEvent
+from domain.metrics.window import Window
+from domain.repositories.metrics import Scope
 from domain.services.communities import CommunityDraft, CommunityService
 from domain.services.engagement import EngagementDraft, EngagementService
 from domain.services.members import MemberDraft, MemberService
+from domain.services.metrics import MetricsQuery, MetricsService
 from domain.services.organizations import OrganizationService
 from domain.services.scheduling import publish_due
 from domain.timeutil import utcnow
@@ -189,3 +192,33 @@ async def test_roi_is_credited_value_over_budget_for_the_campaign_and_its_commun
     assert (communities[world.blog].value, communities[world.blog].cost) == (100.0, 100.0)
     assert (communities[world.forum].value, communities[world.forum].roi) == (0.0, 0.0)
     assert (progress.kpi, progress.value, progress.ratio) == ("conversion_value", 100.0, 0.1)
+
+
+async def test_metrics_count_conversions_whole_for_an_organization_and_credited_per_community(
+    db: Database, world: World
+) -> None:
+    await _touch(db, world, world.forum_post, 2)
+    await _touch(db, world, world.blog_post, 1)
+    async with db.session() as session:
+        await ConversionService(session, world.organization_id).record(
+            [
+                ConversionDraft("in", 90.0, member_id=world.buyer, occurred_at=world.now),
+                ConversionDraft(
+                    "old", 500.0, member_id=world.buyer, occurred_at=world.now - timedelta(days=20)
+                ),
+            ]
+        )
+        window = Window.between(world.now - timedelta(days=3), world.now + timedelta(hours=1))
+        metrics = MetricsService(session, world.organization_id)
+        organization = await metrics.reports(
+            Scope.ORGANIZATION, [world.organization_id], MetricsQuery(window)
+        )
+        communities = await metrics.reports(
+            Scope.COMMUNITY, [world.forum, world.blog], MetricsQuery(window)
+        )
+    whole = organization[world.organization_id].summary
+    assert (whole.conversions, whole.conversion_value) == (1, 90.0)
+    forum, blog = communities[world.forum].summary, communities[world.blog].summary
+    # Linear credit: one touch on each community's post shares the 90 equally.
+    assert (forum.conversions, forum.conversion_value) == (1, 45.0)
+    assert (blog.conversions, blog.conversion_value) == (1, 45.0)
