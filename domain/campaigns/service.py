@@ -79,11 +79,26 @@ def status_of(campaign: Campaign, now: datetime) -> CampaignStatus:
     return CampaignStatus.ACTIVE if now >= campaign.starts_at else CampaignStatus.PLANNED
 
 
+# What a campaign can be measured by: its own content, the engagement on it and the conversions
+# credited to it. Audience KPIs (engagement rate, stickiness, churn...) belong to a community.
+CAMPAIGN_KPIS = (
+    "posts", "engagements", "likes", "comments", "shares", "amplification_rate",
+    "conversation_rate", "applause_rate", "quality_weighted_engagement", "conversions",
+    "conversion_value", "roi",
+)  # fmt: skip
+
+
 def _check_objective(objective: Objective | None, problems: Problems) -> None:
     if objective is None:
         return
-    if objective.kpi not in KPI_NAMES:
-        problems.add("objective.kpi", f"unknown KPI {objective.kpi!r}", "UNKNOWN_KPI")
+    if objective.kpi not in CAMPAIGN_KPIS:
+        known = "unknown KPI" if objective.kpi not in KPI_NAMES else "not a campaign KPI"
+        problems.add(
+            "objective.kpi",
+            f"{known} {objective.kpi!r}; a campaign is measured by one of "
+            + ", ".join(CAMPAIGN_KPIS),
+            "UNKNOWN_KPI",
+        )
     if math.isnan(objective.target) or math.isinf(objective.target):
         problems.add("objective.target", "`target` must be a number", "INVALID")
 

@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from domain.campaigns.service import CampaignChanges, CampaignDraft, CampaignService, Objective
+from domain.campaigns.service import (
+    CAMPAIGN_KPIS,
+    CampaignChanges,
+    CampaignDraft,
+    CampaignService,
+    Objective,
+)
 from domain.campaigns.workflow import ContentWorkflow, PlannedContent
 from domain.db import Database
 from domain.entities import Content
@@ -22,6 +28,7 @@ from domain.enums import (
     Visibility,
 )
 from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.metrics.report import KPI_NAMES
 from domain.services.communities import CommunityDraft, CommunityService
 from domain.services.organizations import OrganizationService
 from domain.timeutil import utcnow
@@ -113,6 +120,24 @@ async def test_a_campaign_with_an_unknown_kpi_or_an_end_before_its_start_writes_
     codes = sorted(p.code for p in refused.value.problems)
     assert codes == ["ENDS_BEFORE_START", "NOT_FOUND", "OUT_OF_RANGE", "UNKNOWN_KPI"]
     assert total == 0
+
+
+@pytest.mark.parametrize("kpi", ["engagement_rate", "stickiness", "audience_size"])
+async def test_a_campaign_objective_on_an_audience_kpi_is_refused_naming_the_campaign_kpis(
+    db: Database, world: World, kpi: str
+) -> None:
+    # A campaign has content, engagement and conversions, not an audience of its own: its
+    # progress on such a KPI could only ever read 0.
+    async with db.session() as session:
+        with pytest.raises(ValidationFailed) as refused:
+            await CampaignService(session, world.organization_id).create(
+                _draft(objective=Objective(kpi, 0.1, START))
+            )
+    problem = refused.value.problems[0]
+    assert problem.code == "UNKNOWN_KPI"
+    assert "not a campaign KPI" in problem.message
+    assert all(name in problem.message for name in CAMPAIGN_KPIS)
+    assert set(CAMPAIGN_KPIS) <= set(KPI_NAMES)
 
 
 async def test_content_moves_from_draft_through_review_to_scheduled(
