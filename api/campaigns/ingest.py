@@ -53,6 +53,11 @@ def _refusal(status: int, errors: list[dict[str, Any]]) -> Response:
     return OrjsonResponse({"ingested": 0, "errors": errors}, status_code=status)
 
 
+def _missing_or_invalid(item: dict[str, object], field: str) -> str:
+    # A field left out is REQUIRED; one sent with the wrong type is INVALID.
+    return "REQUIRED" if item.get(field) is None else "INVALID"
+
+
 def parse_line(text: bytes) -> ConversionDraft:
     """One NDJSON line as a draft; a shape problem raises LineError (rules are the domain's)."""
     try:
@@ -63,10 +68,12 @@ def parse_line(text: bytes) -> ConversionDraft:
         raise LineError("", "each line must be a JSON object", "INVALID_JSON")
     external_id = item.get("externalId")
     if not isinstance(external_id, str):
-        raise LineError("externalId", "`externalId` must be a string", "REQUIRED")
+        raise LineError(
+            "externalId", "`externalId` must be a string", _missing_or_invalid(item, "externalId")
+        )
     value = item.get("value")
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isinf(value):
-        raise LineError("value", "`value` must be a number", "REQUIRED")
+        raise LineError("value", "`value` must be a number", _missing_or_invalid(item, "value"))
     member_id, handle = item.get("memberId"), item.get("memberHandle")
     if handle is not None and not isinstance(handle, str):
         raise LineError("memberHandle", "`memberHandle` must be a string", "INVALID")

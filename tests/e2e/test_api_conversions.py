@@ -53,7 +53,7 @@ async def test_a_bad_line_is_reported_by_number_and_nothing_is_written(
     response = await _post(http, acme.key, body)
     assert response.status_code == 422
     errors = response.json()["errors"]
-    assert [(e["line"], e["code"]) for e in errors] == [(2, "INVALID_JSON"), (5, "REQUIRED")]
+    assert [(e["line"], e["code"]) for e in errors] == [(2, "INVALID_JSON"), (5, "INVALID")]
     unknown = await _post(
         http, acme.key, ndjson({"externalId": "o-2", "memberHandle": "x", "value": 1})
     )
