@@ -29,11 +29,14 @@ def _module(path: Path) -> ModuleType:
 def _documents() -> list[tuple[str, str]]:
     operations = _module(ROOT / "loadtests" / "operations.py")
     found = [(n, v) for n, v in vars(operations).items() if n.isupper() and isinstance(v, str)]
+    # benchmarks/api.py puts its folder on sys.path too; all of it must go again, or
+    # `import simulator` in a spawned worker later finds benchmarks/simulator.py first.
+    saved = list(sys.path)
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         bench = _module(ROOT / "benchmarks" / "api.py")
     finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+        sys.path[:] = saved
     found += [(f"bench {n}", getattr(bench, n)) for n in ("DASHBOARD", "INBOX", "THREAD", "INGEST")]
     return found
 
