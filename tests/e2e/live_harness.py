@@ -91,6 +91,19 @@ class LiveClient:
             except TimeoutError:
                 return found
 
+    async def until(
+        self, operation: str, accept: Callable[[dict[str, Any]], bool], seconds: float = 30.0
+    ) -> list[dict[str, Any]]:
+        """The data of every result up to and including the first that `accept`s.
+
+        Waits as long as a loaded machine may need, instead of a fixed quiet period that a slow
+        server overruns."""
+        found: list[dict[str, Any]] = []
+        async with asyncio.timeout(seconds):
+            while not found or not accept(found[-1]):
+                found.append(await self.next_data(operation, seconds))
+        return found
+
     async def quiet(self, seconds: float = WAIT_SECONDS) -> bool:
         """Whether nothing arrives within `seconds`."""
         try:
