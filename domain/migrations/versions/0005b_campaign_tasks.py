@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import domain.timeutil
+from domain.tenant_walls import unwall, wall
 
 revision: str = "0005b"
 down_revision: str | None = "0007"
@@ -20,32 +21,6 @@ depends_on: str | Sequence[str] | None = None
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _AT = domain.timeutil.UTCDateTime(timezone=True)
 TENANT_TABLES = ("campaign_task", "campaign_task_dependency")
-
-
-ROLE_POLICY = "tenant_isolation"
-# The policy of migration 0009 (domain/row_security.py) on this migration's tenant tables.
-CONDITION = (
-    "organization_id = NULLIF(current_setting('townsquare.organization_id', true), '')::bigint"
-    " OR current_setting('townsquare.bypass_rls', true) = 'on'"
-)
-
-
-def _wall(tables: Sequence[str]) -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for table in tables:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY {ROLE_POLICY} ON {table} USING ({CONDITION}) WITH CHECK ({CONDITION})"
-        )
-
-
-def _unwall(tables: Sequence[str]) -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for table in tables:
-        op.execute(f"DROP POLICY IF EXISTS {ROLE_POLICY} ON {table}")
 
 
 def upgrade() -> None:
@@ -82,11 +57,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_campaign_task_dependency_on", "campaign_task_dependency", ["depends_on_id"])
 
-    _wall(TENANT_TABLES)
+    wall(TENANT_TABLES)
 
 
 def downgrade() -> None:
-    _unwall(TENANT_TABLES)
+    unwall(TENANT_TABLES)
     op.drop_index("ix_campaign_task_dependency_on", table_name="campaign_task_dependency")
     op.drop_table("campaign_task_dependency")
     op.drop_index("ix_campaign_task_campaign", table_name="campaign_task")

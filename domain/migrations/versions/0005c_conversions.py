@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import domain.timeutil
+from domain.tenant_walls import unwall, wall
 
 revision: str = "0005c"
 down_revision: str | None = "0005b"
@@ -20,32 +21,6 @@ depends_on: str | Sequence[str] | None = None
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _AT = domain.timeutil.UTCDateTime(timezone=True)
 TENANT_TABLES = ("conversion", "conversion_attribution")
-
-
-ROLE_POLICY = "tenant_isolation"
-# The policy of migration 0009 (domain/row_security.py) on this migration's tenant tables.
-CONDITION = (
-    "organization_id = NULLIF(current_setting('townsquare.organization_id', true), '')::bigint"
-    " OR current_setting('townsquare.bypass_rls', true) = 'on'"
-)
-
-
-def _wall(tables: Sequence[str]) -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for table in tables:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY {ROLE_POLICY} ON {table} USING ({CONDITION}) WITH CHECK ({CONDITION})"
-        )
-
-
-def _unwall(tables: Sequence[str]) -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for table in tables:
-        op.execute(f"DROP POLICY IF EXISTS {ROLE_POLICY} ON {table}")
 
 
 def upgrade() -> None:
@@ -95,11 +70,11 @@ def upgrade() -> None:
         ["community_id", "model"],
     )
 
-    _wall(TENANT_TABLES)
+    wall(TENANT_TABLES)
 
 
 def downgrade() -> None:
-    _unwall(TENANT_TABLES)
+    unwall(TENANT_TABLES)
     for name in (
         "ix_conversion_attribution_community",
         "ix_conversion_attribution_campaign",

@@ -11,18 +11,13 @@ import sqlalchemy as sa
 from alembic import op
 
 import domain.timeutil
+from domain.tenant_walls import unwall, wall
 
 revision: str = "0006"
 down_revision: str | None = "0005c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-POLICY = "tenant_isolation"
-# The tenant policy of 0009, frozen here as that migration froze it.
-CONDITION = (
-    "organization_id = NULLIF(current_setting('townsquare.organization_id', true), '')::bigint"
-    " OR current_setting('townsquare.bypass_rls', true) = 'on'"
-)
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _AT = domain.timeutil.UTCDateTime(timezone=True)
@@ -45,18 +40,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_entry_org_id", "audit_entry", ["organization_id", "id"])
     op.create_index("ix_audit_entry_org_action", "audit_entry", ["organization_id", "action", "id"])
-    if op.get_bind().dialect.name == "postgresql":
-        # A tenant table: behind the same wall as every other (see 0009).
-        op.execute("ALTER TABLE audit_entry ENABLE ROW LEVEL SECURITY")
-        op.execute("ALTER TABLE audit_entry FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY {POLICY} ON audit_entry USING ({CONDITION}) WITH CHECK ({CONDITION})"
-        )
+    wall(["audit_entry"])
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP POLICY IF EXISTS {POLICY} ON audit_entry")
+    unwall(["audit_entry"])
     op.drop_index("ix_audit_entry_org_action", table_name="audit_entry")
     op.drop_index("ix_audit_entry_org_id", table_name="audit_entry")
     op.drop_table("audit_entry")

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import domain.timeutil
+from domain.tenant_walls import unwall, wall
 
 revision: str = "0007"
 down_revision: str | None = "0009"
@@ -19,12 +20,6 @@ depends_on: str | Sequence[str] | None = None
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _AT = domain.timeutil.UTCDateTime(timezone=True)
-POLICY = "tenant_isolation"
-# As in 0009 (domain/row_security.py): a row of the transaction's organization, or a bypass.
-CONDITION = (
-    "organization_id = NULLIF(current_setting('townsquare.organization_id', true), '')::bigint"
-    " OR current_setting('townsquare.bypass_rls', true) = 'on'"
-)
 
 
 def upgrade() -> None:
@@ -54,17 +49,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_simulation_org_id", "simulation", ["organization_id", "id"])
     op.create_index("ix_simulation_status", "simulation", ["status"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE simulation ENABLE ROW LEVEL SECURITY")
-        op.execute("ALTER TABLE simulation FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY {POLICY} ON simulation USING ({CONDITION}) WITH CHECK ({CONDITION})"
-        )
+    wall(["simulation"])
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP POLICY IF EXISTS {POLICY} ON simulation")
+    unwall(["simulation"])
     op.drop_index("ix_simulation_status", table_name="simulation")
     op.drop_index("ix_simulation_org_id", table_name="simulation")
     op.drop_table("simulation")
