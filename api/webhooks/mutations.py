@@ -6,7 +6,7 @@ import strawberry
 
 from api.errors import UserError
 from api.ids import encode_id
-from api.payloads import InputIds, perform
+from api.payloads import InputIds, expected_version, perform
 from api.webhooks.types import Webhook, WebhookEvent
 from domain.webhooks.service import WebhookChanges, WebhookDraft
 from domain.webhooks.tables import Webhook as WebhookRow
@@ -27,6 +27,7 @@ class WebhookUpdateInput:
     events: list[WebhookEvent] | None = None
     description: str | None = None
     active: bool | None = None
+    expected_version: int | None = expected_version()
 
 
 @strawberry.input
@@ -93,6 +94,7 @@ class WebhookMutation:
             events=_names(input.events),
             description=input.description,
             active=input.active,
+            expected_version=input.expected_version,
         )
         service = info.context.services.webhooks
         row, errors = await perform(info, lambda: service.update(webhook_id, changes))

@@ -102,6 +102,9 @@ class Webhook(relay.Node):
     active: bool
     created_at: datetime
     updated_at: datetime
+    version: int = strawberry.field(
+        description="Raised by every change; send it back as `expectedVersion` to update safely."
+    )
 
     @classmethod
     def from_row(cls, row: tables.Webhook) -> Webhook:
@@ -114,6 +117,7 @@ class Webhook(relay.Node):
             active=row.active,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            version=row.version,
         )
 
     @classmethod

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain import events
+from domain.concurrency import next_version
 from domain.db import transaction
 from domain.errors import NotFound
 from domain.pagination import Ordering, Page, PageRequest
@@ -50,6 +51,8 @@ class WebhookChanges:
     events: tuple[str, ...] | None = None
     description: str | None = None
     active: bool | None = None
+    # The version the caller read; another one is a CONFLICT and nothing changes.
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class WebhookService:
         await self._check(changes.url, changes.events, changes.description)
         async with transaction(self.session):
             webhook = await self._get(webhook_id)
+            await next_version(self.session, webhook, changes.expected_version, "webhook")
             if changes.url is not None:
                 webhook.url = changes.url.strip()
             if changes.events is not None:

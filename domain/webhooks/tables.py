@@ -40,6 +40,8 @@ class Webhook(SQLModel, table=True):
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Raised by every change, so an update can name the version it read (expectedVersion).
+    version: int = Field(default=1)
 
 
 class WebhookDelivery(SQLModel, table=True):

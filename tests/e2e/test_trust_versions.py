@@ -37,9 +37,13 @@ async def version_of(http: httpx.AsyncClient, key: str, global_id: str) -> dict[
 
 
 def test_the_update_mutations_take_expected_version() -> None:
-    assert {"communityUpdate", "membershipUpdate", "contentUpdate", "campaignUpdate"} <= set(
-        versioned_mutations()
-    )
+    assert {
+        "communityUpdate",
+        "membershipUpdate",
+        "contentUpdate",
+        "campaignUpdate",
+        "webhookUpdate",
+    } <= set(versioned_mutations())
 
 
 async def test_a_stale_expected_version_is_a_conflict_and_overwrites_nothing(
