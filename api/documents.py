@@ -45,6 +45,10 @@ class CachedValidation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
+        if context.pre_execution_errors is not None:
+            # Refused before validation (too many duplicated fields): nothing to validate.
+            yield
+            return
         query = context.query
         errors = self.results.get(query) if query is not None else None
         if errors is None:

@@ -29,6 +29,7 @@ from api.connections import MAX_PAGE_SIZE
 from api.content.mutations import ContentMutation
 from api.cost import CostPlanner
 from api.documents import CachedParse, CachedValidation, ValidationResults, parse_cache
+from api.duplicates import MaxDuplicateFields
 from api.keys.mutations import ApiKeyMutation
 from api.keys.queries import ApiKeyQuery
 from api.listening.mutations import ListeningMutation
@@ -109,6 +110,14 @@ def build_schema(settings: TrustSettings, limiter: RateLimiter | None = None) ->
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         partial(TrustGuard, settings, planner, bucket),
     ]
+    # Before validation (and its cache): duplicated fields make validation itself quadratic.
+    extensions.append(
+        partial(
+            MaxDuplicateFields,
+            settings.max_duplicate_fields,
+            ValidationResults(max(settings.document_cache_size, 1)),
+        )
+    )
     if settings.document_cache_size > 0:
         # Front ends repeat a few documents: parse and validate each once (bounded LRUs).
         validated = ValidationResults(settings.document_cache_size)

@@ -16,6 +16,8 @@ CORS_VARIABLE = "TOWNSQUARE_CORS_ORIGINS"
 REDIS_VARIABLE = "TOWNSQUARE_REDIS_URL"
 WEBHOOK_WORKER_VARIABLE = "TOWNSQUARE_WEBHOOK_WORKER"
 SCHEDULER_INTERVAL_VARIABLE = "TOWNSQUARE_SCHEDULER_INTERVAL"
+MAX_DUPLICATE_FIELDS_VARIABLE = "TOWNSQUARE_MAX_DUPLICATE_FIELDS"
+MAX_NODES_VARIABLE = "TOWNSQUARE_MAX_NODES"
 DEFAULT_SCHEDULER_INTERVAL = 15.0
 
 
@@ -40,6 +42,14 @@ class TrustSettings:
     max_aliases: int = 15
     max_tokens: int = 2000
     max_cost: int = 5000
+    # Copies of one response key in one selection set (fragments merged). Relay front ends
+    # repeat `id` through each component's fragment, so a handful is normal; thousands are an
+    # attack on validation, which compares every pair of copies.
+    max_duplicate_fields: int = 10
+    # GitHub's node limit: the items a query may ask for, page sizes multiplied down nested
+    # connections and summed. Below max_cost it would never be reached first (every item costs
+    # at least 1), so it matters to a deployment that raises max_cost.
+    max_nodes: int = 500_000
     weights: CostWeights = CostWeights()
     # Token bucket per API key, in cost points: a full bucket allows one maximal query and
     # refills at `restore_rate` points per second, as Shopify's GraphQL Admin API does.
@@ -62,7 +72,18 @@ class TrustSettings:
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             redis_url=os.environ.get(REDIS_VARIABLE) or None,
             tokens=TokenIssuer.from_env(),
+            max_duplicate_fields=_positive_int(MAX_DUPLICATE_FIELDS_VARIABLE, 10),
+            max_nodes=_positive_int(MAX_NODES_VARIABLE, 500_000),
         )
+
+
+def _positive_int(variable: str, default: int) -> int:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{variable} must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def is_production() -> bool:

@@ -98,6 +98,38 @@ async def test_a_query_costing_more_than_5000_is_refused_before_it_runs(
     assert body["extensions"]["cost"]["requestedQueryCost"] == error["extensions"]["cost"]
 
 
+async def test_a_field_selected_more_than_10_times_through_fragments_is_refused_before_validation(
+    api: Api, api_db: Database
+) -> None:
+    copies = "role " * 5
+    query = (
+        f"{{ viewer {{ role ...A ...B }} }} "
+        f"fragment A on Viewer {{ {copies} }} fragment B on Viewer {{ {copies} }}"
+    )
+    body = await refused_without_reading(api, api_db, query)
+    [error] = body["errors"]
+    assert error["extensions"] == {
+        "code": "MAX_DUPLICATE_FIELDS_EXCEEDED",
+        "field": "role",
+        "count": 11,
+        "maximum": 10,
+    }
+
+
+async def test_a_thousand_copies_of_a_field_are_refused_with_one_error(
+    api: Api, api_db: Database
+) -> None:
+    # Validation would compare every pair of copies; the refusal comes before it.
+    body = await refused_without_reading(api, api_db, "{ viewer { " + "role " * 1000 + "} }")
+    assert [code(body)] == [e["extensions"]["code"] for e in body["errors"]]
+    assert code(body) == "MAX_DUPLICATE_FIELDS_EXCEEDED"
+
+
+async def test_10_copies_of_a_field_run(api: Api) -> None:
+    data = await api.data("{ viewer { " + "role " * 10 + "} }")
+    assert data["viewer"]["role"] == "OWNER"
+
+
 async def test_a_batch_of_operations_is_refused_with_400(http: httpx.AsyncClient, api: Api) -> None:
     batch = [{"query": "{ viewer { role } }"}, {"query": "{ viewer { role } }"}]
     response = await http.post("/graphql", json=batch, headers=api.headers())
