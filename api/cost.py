@@ -88,6 +88,10 @@ class CostPlan:
     def requested(self, variables: Mapping[str, Any], weights: CostWeights) -> int:
         return _requested(self.nodes, 1, variables, weights)
 
+    def node_count(self, variables: Mapping[str, Any], weights: CostWeights) -> int:
+        """GitHub's node count: each connection's page size times its enclosing pages, summed."""
+        return _node_count(self.nodes, 1, variables, weights)
+
     def actual(self, data: Any, weights: CostWeights) -> int:
         return _actual(self.nodes, data, weights)
 
@@ -263,6 +267,26 @@ def _requested(
             total += multiplier * (w.connection + size * w.object)
             for path in node.items:
                 total += _requested(path.children, multiplier * size, variables, w)
+    return total
+
+
+def _node_count(
+    nodes: tuple[CostNode, ...], multiplier: int, variables: Mapping[str, Any], w: CostWeights
+) -> int:
+    """Items a query may return, counted as GitHub does: only connections hold nodes, and a
+    connection inside another's items (or inside a list) is asked once per enclosing item."""
+    total = 0
+    for node in nodes:
+        if node.kind == "object":
+            total += _node_count(node.children, multiplier, variables, w)
+        elif node.kind == "list":
+            size = node.size.resolve(variables, w.default_list_size)
+            total += _node_count(node.children, multiplier * size, variables, w)
+        elif node.kind == "connection":
+            size = min(node.size.resolve(variables, w.default_page_size), MAX_PAGE_SIZE)
+            total += multiplier * size
+            for path in node.items:
+                total += _node_count(path.children, multiplier * size, variables, w)
     return total
 
 

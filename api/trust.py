@@ -32,6 +32,7 @@ from api.settings import TrustSettings
 
 FORBIDDEN = "FORBIDDEN"
 MAX_COST_EXCEEDED = "MAX_COST_EXCEEDED"
+MAX_NODES_EXCEEDED = "MAX_NODES_EXCEEDED"
 THROTTLED = "THROTTLED"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 
@@ -118,8 +119,18 @@ class TrustGuard(SchemaExtension):
     def _too_costly(self) -> GraphQLError | None:
         context = self.execution_context
         plan = self.planner.plan(context.query or "", context.operation_name)
-        requested = plan.requested(context.variables or {}, self.settings.weights)
-        self.cost = {"requestedQueryCost": requested, "actualQueryCost": None}
+        variables = context.variables or {}
+        requested = plan.requested(variables, self.settings.weights)
+        nodes = plan.node_count(variables, self.settings.weights)
+        self.cost = {"requestedQueryCost": requested, "actualQueryCost": None, "nodes": nodes}
+        if nodes > self.settings.max_nodes:
+            return _error(
+                f"This query may return {nodes} nodes, more than the limit of "
+                f"{self.settings.max_nodes}; ask for smaller pages or fewer nested connections.",
+                MAX_NODES_EXCEEDED,
+                nodes=nodes,
+                maximumNodes=self.settings.max_nodes,
+            )
         if requested <= self.settings.max_cost:
             return None
         return _error(

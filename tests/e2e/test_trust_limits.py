@@ -130,6 +130,30 @@ async def test_10_copies_of_a_field_run(api: Api) -> None:
     assert data["viewer"]["role"] == "OWNER"
 
 
+async def test_the_node_count_is_reported_with_the_cost(api: Api) -> None:
+    body = await api.post(TOUR)
+    assert body["extensions"]["cost"]["nodes"] == 3 + 3 * 2 + 3 * 1 + 3 * 1 * 2
+
+
+async def test_a_query_asking_for_more_nodes_than_the_limit_is_refused_before_it_runs(
+    api_db: Database, acme: Tenant
+) -> None:
+    app = create_app(api_db, TrustSettings(max_nodes=100), deliver_webhooks=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://townsquare.test") as client:
+        limited = Api(client, acme.key)
+        query = "{ communities(first: 10) { nodes { memberships(first: 10) { totalCount } } } }"
+        body = await refused_without_reading(limited, api_db, query)
+        [error] = body["errors"]
+        assert error["extensions"] == {
+            "code": "MAX_NODES_EXCEEDED",
+            "nodes": 110,
+            "maximumNodes": 100,
+        }
+        fits = "{ communities(first: 10) { nodes { memberships(first: 9) { totalCount } } } }"
+        assert "errors" not in await limited.post(fits)
+
+
 async def test_a_batch_of_operations_is_refused_with_400(http: httpx.AsyncClient, api: Api) -> None:
     batch = [{"query": "{ viewer { role } }"}, {"query": "{ viewer { role } }"}]
     response = await http.post("/graphql", json=batch, headers=api.headers())

@@ -104,3 +104,37 @@ def test_the_actual_cost_counts_what_came_back() -> None:
     plan = planner.plan("{ communities(first: 50) { nodes { memberships { totalCount } } } }", None)
     data = {"communities": {"nodes": [{"memberships": {"totalCount": 0}}] * 2}}
     assert plan.actual(data, WEIGHTS) == (2 + 2) + 2 * 2
+
+
+def nodes(query: str, variables: dict[str, object] | None = None) -> int:
+    planner = CostPlanner(WEIGHTS)
+    planner.bind(schema._schema)
+    return planner.plan(query, None).node_count(variables or {}, WEIGHTS)
+
+
+def test_the_node_count_multiplies_page_sizes_down_nested_connections_as_github_does() -> None:
+    # communities 3 + memberships 3x2 + content 3x1 + replies 3x1x2
+    assert nodes(TOUR) == 3 + 6 + 3 + 6
+
+
+def test_the_node_count_of_github_s_documented_example() -> None:
+    # GitHub's "50 repositories x 10 issues" shape: 50 + 50 x 10.
+    query = (
+        "query($n: Int) { communities(first: $n) { nodes { "
+        "memberships(first: 10) { nodes { member { handle } } } } } }"
+    )
+    assert nodes(query, {"n": 50}) == 50 + 50 * 10
+
+
+def test_objects_and_lists_hold_no_nodes_but_multiply_the_connections_inside() -> None:
+    assert nodes("{ viewer { role organization { name } } }") == 0
+    two = '{ nodes(ids: ["a", "b"]) { ... on Community { memberships(first: 7) { totalCount } } } }'
+    assert nodes(two) == 2 * 7
+
+
+def test_a_mutation_counts_no_nodes() -> None:
+    mutation = (
+        'mutation { communityCreate(input: {name: "x", platform: FORUM, visibility: PUBLIC}) '
+        "{ community { memberships(first: 100) { totalCount } } } }"
+    )
+    assert nodes(mutation) == 0
