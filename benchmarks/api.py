@@ -5,9 +5,12 @@
 One run seeds one database (dropping what it held), then for each operation starts each server
 as a uvicorn subprocess with one worker (Townsquare also with persisted queries, and with
 `--workers 2`), checks that all three answer the same JSON, and drives it with the same
-closed-loop client for the same time. Prints requests/s, p50/p95/p99 and the ratios:
+closed-loop client for the same time. Prints requests/s, p50/p95/p99, the server processes' CPU
+time per answered request (user + system, from psutil: less sensitive than throughput to what
+else runs on the box) and the ratios:
 
-- townsquare: the application (`api.app:create_app`);
+- townsquare: the application (`api.app:create_app`, through `apiservers/served.py`, which lifts
+  the one benchmark key's rate limit so that the bucket, not the server, does not set the pace);
 - limit: `apiservers/limit.py`, a hand-written Starlette endpoint issuing the minimal SQL;
 - naive: `apiservers/naive.py`, the same schema with per-object resolvers and no caches.
 
@@ -237,11 +240,12 @@ def server(kind: str, url: str, workers: int = 1) -> Iterator[int]:
     env["BENCH_NAIVE_URL"] = plain.replace("postgresql://", "postgresql+asyncpg://", 1)
     common = ["--port", str(port), "--log-level", "warning", "--no-access-log"]
     if kind == "townsquare":
-        target = ["--factory", "api.app:create_app", "--workers", str(workers)]
+        target = ["--factory", "served:create_app", "--workers", str(workers)]
         if workers > 1:
             env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
     else:
-        target = [f"{kind}:app", "--app-dir", str(HERE / "apiservers")]
+        target = [f"{kind}:app"]
+    target += ["--app-dir", str(HERE / "apiservers")]
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", *target, *common],
         cwd=ROOT,
@@ -251,10 +255,28 @@ def server(kind: str, url: str, workers: int = 1) -> Iterator[int]:
     )
     try:
         _wait_for(port, process)
+        SERVERS[port] = process.pid
         yield port
     finally:
+        SERVERS.pop(port, None)
         process.terminate()
         process.wait(timeout=30)
+
+
+# Port -> pid of the uvicorn process serving it (its workers are its children).
+SERVERS: dict[int, int] = {}
+
+
+def server_cpu(port: int) -> float:
+    """CPU seconds (user + system) spent so far by the server on `port` and its workers."""
+    import psutil
+
+    root = psutil.Process(SERVERS[port])
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        times = process.cpu_times()
+        total += times.user + times.system
+    return total
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -341,6 +363,13 @@ class Row:
     server: str
     run: Run
     unit: int = 1
+    # Server CPU seconds over the measured seconds.
+    cpu: float = 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        answered = len(self.run.latencies)
+        return self.cpu * 1000 / answered if answered else float("nan")
 
 
 def measure(
@@ -356,10 +385,11 @@ def measure(
     asyncio.run(
         closed_loop("127.0.0.1", port, body, headers, answered, args.concurrency, args.warmup)
     )
+    before = server_cpu(port)
     run = asyncio.run(
         closed_loop("127.0.0.1", port, body, headers, answered, args.concurrency, args.seconds)
     )
-    row = Row(operation, label, run, unit)
+    row = Row(operation, label, run, unit, server_cpu(port) - before)
     print(_line(row), flush=True)
     return row
 
@@ -430,7 +460,8 @@ def _line(row: Row) -> str:
     return (
         f"{row.operation:<9} {row.server:<24} {run.throughput:>9,.1f} req/s  "
         f"p50 {run.percentile(50) * 1000:7.1f} ms  p95 {run.percentile(95) * 1000:7.1f} ms  "
-        f"p99 {run.percentile(99) * 1000:7.1f} ms  failures {run.failures}{extra}"
+        f"p99 {run.percentile(99) * 1000:7.1f} ms  server CPU {row.cpu_ms:6.1f} ms/req  "
+        f"failures {run.failures}{extra}"
     )
 
 
@@ -451,6 +482,10 @@ def summary(rows: list[Row]) -> None:
         for server_name, value in mine.items():
             if "workers" in server_name:
                 parts.append(f"{server_name}/1 worker {value / base:.2f}")
+        cpu = {r.server: r.cpu_ms for r in rows if r.operation == operation}
+        if cpu.get("limit") and cpu.get("townsquare"):
+            ratio = cpu["townsquare"] / cpu["limit"]
+            parts.append(f"server CPU per request townsquare/limit {ratio:.1f}")
         print(f"  {operation:<9} " + ", ".join(parts))
 
 
