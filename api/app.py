@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -320,7 +321,11 @@ def create_app(
         purge = asyncio.create_task(purge_periodically(IdempotencyStore(db)))
         bridge = EventBridge(db, broadcaster)
         await simulations.start()
+        settle_heap()
         yield
+        # Back under the collector: what startup built may become garbage once this app
+        # stops (a process serving several apps in turn, as the tests do).
+        gc.unfreeze()
         await simulations.stop()
         await bridge.close()
         purge.cancel()
@@ -363,6 +368,19 @@ def create_app(
     app.state.database = db
     app.state.simulations = simulations
     return app
+
+
+def settle_heap() -> None:
+    """Take what startup built (schema, ORM mappers, modules: ~225,000 objects) out of the
+    cyclic garbage collector's sight.
+
+    Those objects live as long as the process, yet every full collection walked them all:
+    ~120 ms each on the project's box, about once every ten requests, which was 20 of the
+    dashboard's 48 CPU ms per request. Frozen objects are never collected (they are not
+    garbage), and full collections walk only what requests leave behind.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def cors(settings: TrustSettings) -> Middleware:
