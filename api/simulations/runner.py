@@ -9,6 +9,11 @@ the row holds the summary (or the reason it failed) and `simulation.finished` is
 Restart safety: every server says it is alive for its runs (a heartbeat); at start-up and
 every heartbeat, runs whose server has been silent too long are failed with a reason.
 
+Worker safety: when the worker process dies (killed, out of memory), the pool is broken for
+good; the runner drops it, fails the run it was doing with that reason, and starts a fresh
+pool for the next run. A pool found broken before a run was handed to it is replaced and
+the run goes ahead.
+
 Like the scheduler, the runner works for every organization: its sessions pass row-level
 security explicitly (`cross_tenant`), and it reads and writes only the rows of the runs it holds.
 """
@@ -22,7 +27,8 @@ import multiprocessing
 import os
 import socket
 import uuid
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +41,7 @@ from domain.simulations.service import SUBJECT, SimulationLedger
 from domain.simulations.tables import Simulation
 from domain.timeutil import utcnow
 from simulator.experiment import assemble, plan_tasks, run_task
+from simulator.result import RunResult
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,14 @@ HEARTBEAT_SECONDS = 10.0
 # A run whose server has not said it is alive for this long is failed.
 STALE_SECONDS = 60.0
 ABANDONED = "the server running it stopped before it finished"
+WORKER_DIED = (
+    "the worker process running it stopped unexpectedly (killed, or out of memory); "
+    "nothing was kept, and the next run gets a new worker"
+)
+
+
+class WorkerDied(RuntimeError):
+    """The process running a simulation died; its pool cannot run anything again."""
 
 
 class SimulationRunner:
@@ -81,8 +96,7 @@ class SimulationRunner:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._drop_pool()
 
     async def sweep(self) -> list[int]:
         """Fail the runs of servers silent for `stale_seconds`; their ids."""
@@ -118,6 +132,27 @@ class SimulationRunner:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
         return self._pool
 
+    def _drop_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def _submit(self, *task: Any) -> Future[RunResult]:
+        """Hand one run to the worker, replacing a pool that broke while it was idle."""
+        try:
+            return self._executor().submit(run_task, *task)
+        except BrokenProcessPool:
+            log.warning("the simulation worker had died while idle; starting a new one")
+            self._drop_pool()
+            return self._executor().submit(run_task, *task)
+
+    async def _run_one(self, *task: Any) -> RunResult:
+        try:
+            return await asyncio.wrap_future(self._submit(*task))
+        except BrokenProcessPool as error:
+            self._drop_pool()
+            raise WorkerDied(WORKER_DIED) from error
+
     async def run(self, simulation_id: int) -> None:
         """Run one queued simulation to its end, recording progress, summary or failure."""
         async with self.database.session(cross_tenant=True) as session:
@@ -140,12 +175,9 @@ class SimulationRunner:
             simulation.scenario, simulation.strategies, simulation.members, simulation.days
         )
         tasks = plan_tasks(scenario, simulation.seeds, simulation.base_seed)
-        loop = asyncio.get_running_loop()
         results = []
         for done, (strategy, index, seed) in enumerate(tasks, start=1):
-            result = await loop.run_in_executor(
-                self._executor(), run_task, scenario, strategy, seed
-            )
+            result = await self._run_one(scenario, strategy, seed)
             results.append((strategy, index, result))
             await self._advance(simulation, done, len(tasks))
         return summarize(assemble(scenario, simulation.seeds, results))
