@@ -50,14 +50,27 @@ def bench_huge(members: int, days: int) -> None:
           f"(final audience {result.summary['audience']:,.0f})")  # fmt: skip
 
 
+def _loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split(" ")[0]
+    except OSError:
+        return "?"
+
+
 def bench_sweep(members: int, days: int, seeds: int, workers: int) -> None:
     scenario = _scenario(members, days)
-    start = time.perf_counter()
+    load = _loadavg()
+    start, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     result = run_experiment(scenario, seeds, workers=workers)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     runs = sum(len(r) for r in result.runs.values())
+    # CPU over wall x workers: how busy the workers kept the cores (1.0 = every core all along).
     print(f"sweep: {members:,} members x {days} days x {seeds} seeds x 2 strategies "
-          f"({runs} runs, {workers} workers): {seconds:.1f} s")  # fmt: skip
+          f"({runs} runs, {workers} workers): {seconds:.1f} s; workers' CPU {cpu:.1f} s "
+          f"({cpu / runs:.2f} s a run), cores busy {cpu / (seconds * workers):.0%}; "
+          f"load average {load} before, {_loadavg()} after")  # fmt: skip
 
 
 class Agent:

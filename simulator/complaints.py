@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from simulator.feed import follower_sample
 from simulator.state import RunState
+from simulator.streams import bernoulli_rows
 
 I64 = npt.NDArray[np.int64]
 ECHO_GENERATIONS = 2
@@ -32,11 +33,11 @@ def incident_rate(state: RunState) -> float:
 
 def complaints(state: RunState) -> None:
     """Draw today's complaints among alive members and process them, with their echoes."""
-    rng, m = state.streams["complaints"], state.members
     rate = min(state.scenario.dynamics.complaint_rate + incident_rate(state), 1.0)
     state.check(np.array([rate]))
-    u = rng.random(m.capacity, dtype=np.float32)
-    complainers = state.alive[u[state.alive] < rate]
+    # The rate is the same for everyone: draw the few rows it hits, then keep the alive ones.
+    rows, _ = bernoulli_rows(state.streams, "complaints", state.day, state.members.capacity, rate)
+    complainers = rows[state.present[rows]]
     for _ in range(ECHO_GENERATIONS):
         if complainers.size == 0:
             return
@@ -70,7 +71,7 @@ def _handle(state: RunState, who: I64) -> I64:
     m.trust[who] = np.clip(
         np.where(answered, m.trust[who] + gain, m.trust[who] - dyn.trust_ignored_loss), 0, 1
     )
-    m.last_active[who] = state.day
+    state.touch(who)
     topic = m.interests[who].argmax(axis=1).astype(np.int16)
     within = escalated & (delay <= s.escalation_target_hours)
     t.complaints += int(who.size)
@@ -81,10 +82,11 @@ def _handle(state: RunState, who: I64) -> I64:
     t.cost += float(escalated.sum()) * state.scenario.prices.escalation
     t.response_seconds.append(delay[answered] * 3600.0)
     t.add_topics(topic)
-    state.log.add("mention", member=who, day=np.full(who.size, state.day), topic=topic,
-                  sentiment=np.full(who.size, -0.8), answered=answered,
-                  response_seconds=np.where(answered, delay * 3600.0, np.nan),
-                  escalated=escalated, within_target=within)  # fmt: skip
+    if state.log.enabled:
+        state.log.add("mention", member=who, day=np.full(who.size, state.day), topic=topic,
+                      sentiment=np.full(who.size, -0.8), answered=answered,
+                      response_seconds=np.where(answered, delay * 3600.0, np.nan),
+                      escalated=escalated, within_target=within)  # fmt: skip
     return _snowball(state, who, delay)
 
 
@@ -107,7 +109,9 @@ def advocacy(state: RunState, engaged: I64) -> None:
     topic = m.interests[fans].argmax(axis=1).astype(np.int16)
     state.tally.positive_mentions += int(fans.size)
     state.tally.add_topics(topic)
-    state.log.add("mention", member=fans, day=np.full(fans.size, state.day), topic=topic,
-                  sentiment=np.full(fans.size, 0.7), answered=np.zeros(fans.size, bool),
-                  response_seconds=np.full(fans.size, np.nan), escalated=np.zeros(fans.size, bool),
-                  within_target=np.zeros(fans.size, bool))  # fmt: skip
+    if state.log.enabled:
+        no = np.zeros(fans.size, bool)
+        state.log.add("mention", member=fans, day=np.full(fans.size, state.day), topic=topic,
+                      sentiment=np.full(fans.size, 0.7), answered=no,
+                      response_seconds=np.full(fans.size, np.nan), escalated=no,
+                      within_target=no)  # fmt: skip

@@ -50,14 +50,16 @@ def publish(state: RunState, visitors: npt.NDArray[np.int64]) -> None:
     p_topic = _categorical_rows(m.interests[posters], rng)
     p_quality = rng.beta(2.0, 3.0, posters.size).astype(np.float32)
     m.posts_made[posters] += 1
-    m.last_active[posters] = state.day
+    state.touch(posters)
     topic = np.concatenate((b_topic, p_topic))
     quality = np.concatenate((b_quality, p_quality))
     author = np.concatenate((np.full(n_brand, -1, np.int32), posters.astype(np.int32)))
     ids = state.new_ids(topic.size)
     sentiment = _post_sentiment(state, author, rng)
-    state.log.add("post", id=ids, author=author, day=np.full(ids.size, state.day), topic=topic,
-                  quality=quality, sentiment=sentiment, parent=np.full(ids.size, -1))  # fmt: skip
+    if state.log.enabled:
+        state.log.add("post", id=ids, author=author, day=np.full(ids.size, state.day),
+                      topic=topic, quality=quality, sentiment=sentiment,
+                      parent=np.full(ids.size, -1))  # fmt: skip
     t = state.tally
     t.brand_posts, t.member_posts = n_brand, int(posters.size)
     t.add_topics(p_topic)

@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from simulator import complaints, content, feed, lifecycle
 from simulator.kpi import DAILY_KPIS, daily_row, summarize
-from simulator.population import NEVER, Members, build_members, topic_alpha
+from simulator.population import NEVER, Members, Organic, build_members, topic_alpha
 from simulator.record import DayTally, EventLog
 from simulator.result import FinalPopulation, RunResult
 from simulator.scenario import Scenario, Strategy
@@ -49,10 +49,14 @@ def _seed_number(seed: int | np.random.SeedSequence) -> int:
 
 
 def _new_state(
-    scenario: Scenario, strategy: Strategy, seed: int | np.random.SeedSequence, record: bool
+    scenario: Scenario,
+    strategy: Strategy,
+    seed: int | np.random.SeedSequence,
+    record: bool,
+    organic: Organic | None = None,
 ) -> RunState:
     streams = make_streams(seed)
-    members = build_members(scenario, strategy, streams)
+    members = build_members(scenario, strategy, streams, organic)
     alpha = topic_alpha(scenario)
     return RunState(
         scenario=scenario,
@@ -72,12 +76,12 @@ def step(state: RunState) -> DayTally:
     lifecycle.enforce_budget(state)
     state.skill = lifecycle.manager_skill(state)
     lifecycle.arrivals(state)
-    state.alive = lifecycle.alive_rows(state)
+    lifecycle.roll_alive(state)
     visiting = lifecycle.visitors(state)
     content.publish(state, visiting)
-    before = state.members.last_active[state.alive] == state.day
+    state.engaged = []
     feed.run_feeds(state, visiting)
-    engaged = state.alive[(state.members.last_active[state.alive] == state.day) & ~before]
+    engaged = np.sort(np.concatenate(state.engaged)) if state.engaged else state.alive[:0]
     complaints.complaints(state)
     complaints.advocacy(state, engaged)
     lifecycle.decay_love(state)
@@ -118,15 +122,18 @@ def run(
     record_events: bool = False,
     keep_population: bool = False,
     on_day: Callable[[int], None] | None = None,
+    organic: Organic | None = None,
 ) -> RunResult:
     """Simulate one strategy of a scenario over its horizon with one seed.
 
     record_events adds per-post/engagement/mention/conversion records (memory grows with
     activity: use for seeding and tests, not for sweeps); keep_population adds the final member
-    arrays and follow edges. on_day(day) is called after each day, for progress.
+    arrays and follow edges. on_day(day) is called after each day, for progress. organic is
+    the seed's population when the caller already built it (organic_population with the same
+    scenario and seed), to share it between strategies.
     """
     chosen = scenario.strategy(strategy) if isinstance(strategy, str) else strategy
-    state = _new_state(scenario, chosen, seed, record_events)
+    state = _new_state(scenario, chosen, seed, record_events, organic)
     rows: list[list[float]] = []
     totals = dict.fromkeys(_TOTALS, 0.0)
     topic_volume = np.zeros(state.n_topics)

@@ -17,9 +17,11 @@ from itertools import combinations
 import numpy as np
 
 from simulator.engine import run
+from simulator.population import organic_population
 from simulator.result import RunResult
 from simulator.scenario import Scenario
 from simulator.stats import Interval, interval, paired_difference
+from simulator.streams import make_streams
 
 DASK_ENV = "TOWNSQUARE_DASK_SCHEDULER"
 Progress = Callable[[int, int], None]
@@ -62,13 +64,24 @@ class ExperimentResult:
         return np.nanmean(np.stack([r.daily[kpi] for r in self.runs[strategy]]), axis=0)
 
 
-def run_task(scenario: Scenario, strategy: str, seed: np.random.SeedSequence) -> RunResult:
-    """One strategy on one seed, as a sweep keeps it (a picklable top-level function)."""
-    result = run(scenario, strategy, seed)
+def _kept(result: RunResult) -> RunResult:
     # Sweeps keep KPIs only: per-post and per-member arrays would dominate what workers send back.
     return replace(
         result, cascade_sizes=np.empty(0, np.int64), posts_per_member=np.empty(0, np.int32)
     )
+
+
+def run_task(scenario: Scenario, strategy: str, seed: np.random.SeedSequence) -> RunResult:
+    """One strategy on one seed, as a sweep keeps it (a picklable top-level function)."""
+    return _kept(run(scenario, strategy, seed))
+
+
+def run_seed(
+    scenario: Scenario, strategies: list[str], seed: np.random.SeedSequence
+) -> list[RunResult]:
+    """Every named strategy on one seed, building the seed's population and graph once."""
+    organic = organic_population(scenario, make_streams(seed))
+    return [_kept(run(scenario, name, seed, organic=organic)) for name in strategies]
 
 
 def seed_sequences(base_seed: int, seeds: int) -> list[np.random.SeedSequence]:
@@ -84,39 +97,42 @@ def plan_tasks(
     return [(s.name, k, sequences[k]) for s in scenario.strategies for k in range(seeds)]
 
 
-def _inline(
-    scenario: Scenario, tasks: list[tuple[str, int, np.random.SeedSequence]]
-) -> Iterator[tuple[str, int, RunResult]]:
-    for name, k, seq in tasks:
-        yield name, k, run_task(scenario, name, seq)
+SeedTask = tuple[int, np.random.SeedSequence]
+Finished = Iterator[tuple[str, int, RunResult]]
 
 
-def _pool(
-    scenario: Scenario, tasks: list[tuple[str, int, np.random.SeedSequence]], workers: int
-) -> Iterator[tuple[str, int, RunResult]]:
+def _by_seed(scenario: Scenario, k: int, results: list[RunResult]) -> Finished:
+    for strategy, result in zip(scenario.strategies, results, strict=True):
+        yield strategy.name, k, result
+
+
+def _inline(scenario: Scenario, tasks: list[SeedTask]) -> Finished:
+    names = [s.name for s in scenario.strategies]
+    for k, seq in tasks:
+        yield from _by_seed(scenario, k, run_seed(scenario, names, seq))
+
+
+def _pool(scenario: Scenario, tasks: list[SeedTask], workers: int) -> Finished:
+    # One task per seed: its strategies share the population built once, and each task sends
+    # back only the runs' KPIs (a few hundred kB), so two workers keep two cores busy.
+    names = [s.name for s in scenario.strategies]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures: dict[Future[RunResult], tuple[str, int]] = {
-            pool.submit(run_task, scenario, name, seq): (name, k) for name, k, seq in tasks
+        futures: dict[Future[list[RunResult]], int] = {
+            pool.submit(run_seed, scenario, names, seq): k for k, seq in tasks
         }
         for future in as_completed(futures):
-            name, k = futures[future]
-            yield name, k, future.result()
+            yield from _by_seed(scenario, futures[future], future.result())
 
 
-def _dask(
-    scenario: Scenario, tasks: list[tuple[str, int, np.random.SeedSequence]], address: str
-) -> Iterator[tuple[str, int, RunResult]]:
+def _dask(scenario: Scenario, tasks: list[SeedTask], address: str) -> Finished:
     from distributed import Client
     from distributed import as_completed as dask_completed
 
+    names = [s.name for s in scenario.strategies]
     with Client(address) as client:
-        futures = {
-            client.submit(run_task, scenario, name, seq, pure=False): (name, k)
-            for name, k, seq in tasks
-        }
+        futures = {client.submit(run_seed, scenario, names, seq, pure=False): k for k, seq in tasks}
         for future in dask_completed(list(futures)):
-            name, k = futures[future]
-            yield name, k, future.result()
+            yield from _by_seed(scenario, futures[future], future.result())
 
 
 def run_experiment(
@@ -135,7 +151,8 @@ def run_experiment(
     """
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
-    tasks = plan_tasks(scenario, seeds, base_seed)
+    tasks = list(enumerate(seed_sequences(base_seed, seeds)))
+    total = seeds * len(scenario.strategies)
     address = os.environ.get(DASK_ENV)
     if address:
         results = _dask(scenario, tasks, address)
@@ -144,11 +161,11 @@ def run_experiment(
     else:
         results = _pool(scenario, tasks, workers or os.cpu_count() or 1)
 
-    def reported() -> Iterator[tuple[str, int, RunResult]]:
+    def reported() -> Finished:
         for done, item in enumerate(results, start=1):
             yield item
             if progress is not None:
-                progress(done, len(tasks))
+                progress(done, total)
 
     return assemble(scenario, seeds, reported())
 

@@ -25,10 +25,15 @@ LIKE, COMMENT, SHARE = 1, 2, 3
 
 @dataclass
 class Exposures:
-    """Member x pool-item pairs that were seen."""
+    """Member x pool-item pairs that were seen.
+
+    per_viewer = k says the exposures come in blocks of k for one viewer (a feed), which lets
+    per-member values be looked up once per block; 1 means any order, repeats allowed.
+    """
 
     viewer: I64
     item: I64
+    per_viewer: int = 1
 
 
 def _pick(weights: npt.NDArray[np.float64], count: int, rng: np.random.Generator) -> I64:
@@ -46,22 +51,30 @@ def feed_exposures(state: RunState, visitors: I64) -> Exposures:
     k = state.scenario.dynamics.feed_size
     if pool.ids.size == 0 or visitors.size == 0:
         return Exposures(np.empty(0, np.int64), np.empty(0, np.int64))
-    viewer = np.repeat(visitors, k)
     weight = np.where(pool.day == state.day, 1.0, 0.5) * (1.0 + pool.engaged)
-    brand_rows = np.flatnonzero(pool.brand)
-    member_rows = np.flatnonzero(~pool.brand)
-    n_brand = brand_rows.size
+    n_brand = int(np.count_nonzero(pool.brand))
     share = 1.0 - np.exp(-n_brand / state.scenario.dynamics.brand_visibility) if n_brand else 0.0
-    if member_rows.size == 0:
+    if n_brand == pool.ids.size:
         share = 1.0
-    to_brand = rng.random(viewer.size) < share
-    item = np.empty(viewer.size, dtype=np.int64)
-    nb = int(to_brand.sum())
-    if nb:
-        item[to_brand] = brand_rows[_pick(weight[brand_rows], nb, rng)]
-    if viewer.size - nb:
-        item[~to_brand] = member_rows[_pick(weight[member_rows], viewer.size - nb, rng)]
-    return Exposures(viewer, item)
+    # A slot goes to the brand with probability `share`, then to one of its posts by weight
+    # (and likewise for members' posts): one draw from the product of the two.
+    brand_total = float(weight[pool.brand].sum())
+    member_total = float(weight.sum()) - brand_total
+    scale = np.where(
+        pool.brand,
+        share / brand_total if brand_total > 0 else 0.0,
+        (1.0 - share) / member_total if member_total > 0 else 0.0,
+    )
+    item = _pick(weight * scale, visitors.size * k, rng)
+    return Exposures(np.repeat(visitors, k), item, per_viewer=k)
+
+
+def _per_viewer(exp: Exposures, values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """A per-member array looked up for every exposure (once per feed, then repeated)."""
+    k = exp.per_viewer
+    if k == 1:
+        return values[exp.viewer]
+    return np.repeat(values[exp.viewer[::k]], k)
 
 
 def engagement_probability(
@@ -69,14 +82,23 @@ def engagement_probability(
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """(interest match in [0, 1], probability of engaging) for each exposure."""
     m, pool, dyn = state.members, state.pool, state.scenario.dynamics
-    topic = pool.topic[exp.item]
-    raw = m.interests[exp.viewer, topic] * np.float32(state.n_topics)
-    match = np.minimum(raw, 1.0) * m.affinity[exp.viewer]
-    social = 1.0 + dyn.social_proof * np.log1p(pool.engaged[exp.item]).astype(np.float32)
-    quality = 0.3 + 1.4 * pool.quality[exp.item]
-    intensity = (dyn.base_engagement * m.affinity[exp.viewer] * raw * quality
-                 * (0.5 + m.trust[exp.viewer]) * social)  # fmt: skip
-    return match.astype(np.float32), state.check(-np.expm1(-intensity).astype(np.float32))
+    raw = m.interests[exp.viewer, pool.topic[exp.item]]
+    raw *= np.float32(state.n_topics)
+    affinity = _per_viewer(exp, m.affinity)
+    match = np.minimum(raw, np.float32(1.0))
+    match *= affinity
+    # What the post brings (quality, social proof) is worked out once per post in the pool.
+    social = 1.0 + dyn.social_proof * np.log1p(pool.engaged)
+    per_post = ((0.3 + 1.4 * pool.quality) * social * dyn.base_engagement).astype(np.float32)
+    intensity = _per_viewer(exp, m.trust)
+    intensity += np.float32(0.5)
+    intensity *= affinity
+    intensity *= raw
+    intensity *= per_post[exp.item]
+    np.negative(intensity, out=intensity)
+    probability = np.expm1(intensity, out=intensity)
+    np.negative(probability, out=probability)
+    return match, state.check(probability)
 
 
 def engage(state: RunState, exp: Exposures) -> I64:
@@ -87,22 +109,28 @@ def engage(state: RunState, exp: Exposures) -> I64:
     _learn_relevance(state, exp, match)
     viewer, item, match = exp.viewer[hit], exp.item[hit], match[hit]
     u = rng.random(viewer.size)
-    kind = np.where(
-        u < dyn.like_share, LIKE, np.where(u < dyn.like_share + dyn.comment_share, COMMENT, SHARE)
-    )
-    _apply(state, viewer, item, kind.astype(np.int8), match)
+    # 1 (like) below like_share, 2 (comment) below like_share + comment_share, else 3 (share).
+    kind = (u >= dyn.like_share).astype(np.int8)
+    kind += u >= dyn.like_share + dyn.comment_share
+    kind += LIKE
+    _apply(state, viewer, item, kind, match)
     shared = kind == SHARE
     return np.stack((viewer[shared], item[shared]))
 
 
 def _learn_relevance(state: RunState, exp: Exposures, match: npt.NDArray[np.float32]) -> None:
     # Relevance is a moving average of how well what a member sees matches them; spam from
-    # the brand (low quality and off-interest) costs trust.
+    # the brand (low quality and off-interest) costs trust. A member seen several times today
+    # moves by their last exposure (as an assignment through repeated indices does).
     m, pool, dyn = state.members, state.pool, state.scenario.dynamics
-    m.relevance[exp.viewer] = 0.9 * m.relevance[exp.viewer] + 0.1 * match
+    k = exp.per_viewer
+    rows, last = exp.viewer[k - 1 :: k], match[k - 1 :: k]
+    m.relevance[rows] = 0.9 * m.relevance[rows] + 0.1 * last
     brand = pool.brand[exp.item]
-    spam = dyn.spam_loss * (1 - pool.quality[exp.item][brand]) * (1 - match[brand])
-    m.trust[exp.viewer[brand]] = np.maximum(m.trust[exp.viewer[brand]] - spam, 0.0)
+    if brand.any():
+        spam = dyn.spam_loss * (1 - pool.quality[exp.item[brand]]) * (1 - match[brand])
+        who = exp.viewer[brand]
+        m.trust[who] = np.maximum(m.trust[who] - spam, 0.0)
     state.tally.views += int(exp.viewer.size)
 
 
@@ -115,19 +143,21 @@ def _apply(
 ) -> None:
     m, pool, dyn, t = state.members, state.pool, state.scenario.dynamics, state.tally
     pool.engaged += np.bincount(item, minlength=pool.ids.size)
-    m.last_active[viewer] = state.day
+    state.engaged.append(state.touch(viewer))
     m.trust[viewer] = np.minimum(m.trust[viewer] + dyn.trust_relevance_gain * match, 1.0)
     m.love[viewer] = m.love[viewer] + dyn.love_rate * match * (1 - m.love[viewer])
-    t.likes += int((kind == LIKE).sum())
-    t.comments += int((kind == COMMENT).sum())
-    t.shares += int((kind == SHARE).sum())
+    counts = np.bincount(kind, minlength=SHARE + 1)
+    t.likes += int(counts[LIKE])
+    t.comments += int(counts[COMMENT])
+    t.shares += int(counts[SHARE])
     on_brand = int(pool.brand[item].sum())
     t.brand_engagements += on_brand
     state.brand_post_engagements += on_brand
     weights = metrics.engagement_weight(m.follower_counts[viewer], match)
     t.quality_weighted += float(weights.sum())
-    state.log.add("engagement", member=viewer, post=pool.ids[item], kind=kind,
-                  day=np.full(viewer.size, state.day))  # fmt: skip
+    if state.log.enabled:
+        state.log.add("engagement", member=viewer, post=pool.ids[item], kind=kind,
+                      day=np.full(viewer.size, state.day))  # fmt: skip
     _drift(state, viewer, pool.topic[item])
     _comments(state, viewer[kind == COMMENT], item[kind == COMMENT])
     _convert(state, viewer, item)
@@ -152,9 +182,10 @@ def _comments(state: RunState, viewer: I64, item: I64) -> None:
     t.add_topics(pool.topic[item])
     if state.log.enabled:
         ids = state.new_ids(viewer.size)
-        state.log.add("post", id=ids, author=viewer, day=np.full(ids.size, state.day),
-                      topic=pool.topic[item], quality=rng.beta(2.0, 3.0, ids.size),
-                      sentiment=sentiment, parent=pool.ids[item])  # fmt: skip
+        if state.log.enabled:
+            state.log.add("post", id=ids, author=viewer, day=np.full(ids.size, state.day),
+                          topic=pool.topic[item], quality=rng.beta(2.0, 3.0, ids.size),
+                          sentiment=sentiment, parent=pool.ids[item])  # fmt: skip
 
 
 def _convert(state: RunState, viewer: I64, item: I64) -> None:
@@ -169,9 +200,10 @@ def _convert(state: RunState, viewer: I64, item: I64) -> None:
     count = int(won.sum())
     state.tally.conversions += count
     state.tally.conversion_value += count * dyn.conversion_value
-    state.log.add("conversion", member=viewer[won], post=pool.ids[item[won]],
-                  day=np.full(count, state.day),
-                  value=np.full(count, dyn.conversion_value))  # fmt: skip
+    if state.log.enabled:
+        state.log.add("conversion", member=viewer[won], post=pool.ids[item[won]],
+                      day=np.full(count, state.day),
+                      value=np.full(count, dyn.conversion_value))  # fmt: skip
 
 
 def follower_sample(state: RunState, sharers: I64, attention: npt.NDArray[np.float64] | float,

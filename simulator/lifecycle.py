@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from domain import metrics
 from simulator.state import RunState
+from simulator.streams import bernoulli_rows
 
 I64 = npt.NDArray[np.int64]
 DAYS_PER_YEAR = 365.0
@@ -49,21 +50,37 @@ def arrivals(state: RunState) -> None:
     state.tally.joins = joining
 
 
-def alive_rows(state: RunState) -> I64:
-    """Rows that may act today (joined, not gone): the joined prefix and the bought block."""
-    m = state.members
-    joined = np.concatenate(
-        (np.arange(m.initial + state.market_joined), np.arange(m.initial + m.market, m.capacity))
-    )
-    return joined[m.left_day[joined] >= state.day]
+def roll_alive(state: RunState) -> None:
+    """Today's alive rows: yesterday's stayers and today's arrivals, kept ascending.
+
+    Arrivals are the next rows of the market pool, which lie between the initial members and
+    the bought block, so they are inserted, not recomputed from every row.
+    """
+    m, joins = state.members, state.tally.joins
+    state.alive = state.staying
+    if state.day == 0 or joins == 0:
+        return
+    start = m.initial + state.market_joined - joins
+    state.present[start : start + joins] = True
+    at = int(np.searchsorted(state.staying, start))
+    new = np.arange(start, start + joins, dtype=np.int64)
+    state.alive = np.concatenate((state.staying[:at], new, state.staying[at:]))
 
 
 def visitors(state: RunState) -> I64:
     """Alive members who come by today; love (presence) makes visits likelier."""
-    m, rows = state.members, state.alive
-    u = state.streams["visits"].random(m.capacity, dtype=np.float32)
-    probability = state.check(np.minimum(m.visit[rows] * (0.5 + m.love[rows]), 1.0))
-    return rows[u[rows] < probability]
+    m = state.members
+    # One uniform per row (not per alive row), so a row meets the same draws whoever else is
+    # alive; computed over every row in place, which beats gathering the alive rows.
+    rng = state.streams.daily("visits", state.day)
+    u = rng.random(dtype=np.float32, out=state.uniforms)
+    probability = np.add(m.love, np.float32(0.5), out=state.scratch)
+    np.multiply(probability, m.visit, out=probability)
+    np.minimum(probability, np.float32(1.0), out=probability)
+    state.check(probability)
+    coming = np.less(u, probability, out=state.flags)
+    np.logical_and(coming, state.present, out=coming)
+    return np.flatnonzero(coming)
 
 
 def decay_love(state: RunState) -> None:
@@ -74,15 +91,21 @@ def decay_love(state: RunState) -> None:
 
 def churn(state: RunState) -> None:
     """Members who leave at the end of today: a hazard that rises as trust and relevance fall."""
-    m, dyn, rows = state.members, state.scenario.dynamics, state.alive
-    u = state.streams["churn"].random(m.capacity, dtype=np.float32)
+    m, dyn = state.members, state.scenario.dynamics
+    # The hazard is largest at zero trust and relevance: only rows whose uniform falls below
+    # that bound can leave, so the hazard is computed for them alone.
+    exponent = 0.5 * (dyn.churn_trust_factor + dyn.churn_relevance_factor)
+    bound = min(dyn.churn_daily * float(np.exp(exponent)) * 1.0001, 1.0)
+    rows, u = bernoulli_rows(state.streams, "churn", state.day, m.capacity, bound)
+    alive = state.present[rows]
+    rows, u = rows[alive], u[alive]
     hazard: npt.NDArray[np.floating[Any]] = dyn.churn_daily * np.exp(
         dyn.churn_trust_factor * (0.5 - m.trust[rows])
         + dyn.churn_relevance_factor * (0.5 - m.relevance[rows])
     )
     hazard = state.check(np.minimum(hazard, 1.0))
-    leaving = rows[u[rows] < hazard]
-    m.left_day[leaving] = state.day
+    leaving = rows[u < hazard]
+    state.leave(leaving)
     state.tally.churned = int(leaving.size)
 
 
@@ -122,12 +145,11 @@ def daily_cost(state: RunState) -> float:
 def end_of_day(state: RunState) -> None:
     """Audience, activity and relationship figures after today's churn."""
     m, t, d = state.members, state.tally, state.day
-    rows = state.alive
-    t.audience = metrics.audience_size((m.join_day <= d) & (m.left_day > d))
-    t.dau = int((m.last_active[rows] == d).sum())
-    t.mau = int((m.last_active[rows] > d - 30).sum())
-    staying = rows[m.left_day[rows] > d]
+    staying = state.staying
+    t.audience = int(staying.size)
+    t.dau = int(state.active_on[d])
+    t.mau = int(state.active_on[max(d - 29, 0) : d + 1].sum())
     t.love = float(m.love[staying].mean()) if staying.size else 0.0
     t.trust = float(m.trust[staying].mean()) if staying.size else 0.0
-    cohort = m.join_day == 0
-    t.retention = metrics.retention(int(cohort.sum()), int((cohort & (m.left_day > d)).sum()))
+    t.retention = metrics.retention(state.cohort, state.cohort - state.cohort_left)
+    state.close_day()

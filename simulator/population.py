@@ -96,7 +96,7 @@ def _bought(
 
 
 def _graph(
-    scenario: Scenario, traits: dict[str, F32], capacity: int, rng: np.random.Generator
+    scenario: Scenario, traits: dict[str, F32], rng: np.random.Generator
 ) -> sparse.csr_array:
     p = scenario.population
     n = traits["visit"].size
@@ -105,25 +105,66 @@ def _graph(
     follows = 1 + rng.poisson((p.mean_follows - 1) * activity).astype(np.int64)
     attractiveness = rng.pareto(p.attractiveness_exponent - 1.0, n) + 1.0
     dominant = traits["interests"].argmax(axis=1)
-    return follow_graph(
-        follows, dominant, attractiveness, p.homophily, p.triad_probability, capacity, rng
-    )
+    return follow_graph(follows, dominant, attractiveness, p.homophily, p.triad_probability, n, rng)
 
 
-def build_members(scenario: Scenario, strategy: Strategy, streams: Streams) -> Members:
-    """The population of one run: organic members and market pool, then bought followers."""
+def _relationship(size: int, rng: np.random.Generator) -> dict[str, F32]:
+    return {
+        "trust": rng.beta(5.0, 5.0, size).astype(np.float32),
+        "love": rng.beta(2.0, 5.0, size).astype(np.float32),
+    }
+
+
+@dataclass(frozen=True)
+class Organic:
+    """The people every strategy of a seed shares: organic members, market pool and graph.
+
+    Built once per seed and reused by each strategy (the arrays are copied before a run
+    changes them; the graph is only read).
+    """
+
+    traits: dict[str, F32]
+    followers: sparse.csr_array
+    initial: int
+    market: int
+
+
+def organic_population(scenario: Scenario, streams: Streams) -> Organic:
+    """Organic members and the market pool with their follow graph, from the seed's streams."""
     initial = scenario.population.members
     market = round(initial * scenario.population.market_share)
+    rng = streams["population"]
+    traits = _organic(scenario, initial + market, rng)
+    traits.update(_relationship(initial + market, rng))
+    followers = _graph(scenario, traits, streams["graph"])
+    return Organic(traits, followers, initial, market)
+
+
+def _padded(graph: sparse.csr_array, capacity: int) -> sparse.csr_array:
+    # Bought followers follow nobody and nobody follows them: empty rows and columns.
+    if graph.shape[0] == capacity:
+        return graph
+    indptr = np.concatenate((graph.indptr, np.full(capacity - graph.shape[0], graph.indptr[-1])))
+    return sparse.csr_array((graph.data, graph.indices, indptr), shape=(capacity, capacity))
+
+
+def build_members(
+    scenario: Scenario, strategy: Strategy, streams: Streams, organic: Organic | None = None
+) -> Members:
+    """The population of one run: organic members and market pool, then bought followers."""
+    if organic is None:
+        organic = organic_population(scenario, streams)
+    initial, market = organic.initial, organic.market
     paid = round(initial * strategy.paid_followers)
-    organic = _organic(scenario, initial + market, streams["population"])
     bought = _bought(scenario, strategy, paid, streams["paid"])
-    traits = {key: np.concatenate((organic[key], bought[key])) for key in organic}
+    bought.update(_relationship(paid, streams["paid"]))
+    # concatenate copies, so a run never changes the shared organic arrays.
+    traits = {key: np.concatenate((organic.traits[key], bought[key])) for key in organic.traits}
     capacity = initial + market + paid
-    followers = _graph(scenario, organic, capacity, streams["graph"])
+    followers = _padded(organic.followers, capacity)
     join_day = np.full(capacity, NEVER, dtype=np.int32)
     join_day[:initial] = 0
     join_day[initial + market :] = 0
-    rng = streams["population"]
     return Members(
         interests=traits["interests"],
         affinity=traits["affinity"],
@@ -132,8 +173,8 @@ def build_members(scenario: Scenario, strategy: Strategy, streams: Streams) -> M
         bought=np.arange(capacity) >= initial + market,
         join_day=join_day,
         left_day=np.full(capacity, NEVER, dtype=np.int32),
-        trust=rng.beta(5.0, 5.0, capacity).astype(np.float32),
-        love=rng.beta(2.0, 5.0, capacity).astype(np.float32),
+        trust=traits["trust"],
+        love=traits["love"],
         relevance=(traits["affinity"] * 0.5).astype(np.float32),
         last_active=np.full(capacity, -(10**6), dtype=np.int32),
         posts_made=np.zeros(capacity, dtype=np.int32),

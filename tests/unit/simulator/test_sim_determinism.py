@@ -3,6 +3,7 @@
 import numpy as np
 
 from simulator import SIZES, builtin_scenario, run
+from simulator.experiment import run_seed
 
 SMALL = SIZES["small"]
 
@@ -36,3 +37,13 @@ def test_strategies_of_one_seed_share_their_population_and_graph():
     np.testing.assert_array_equal(a.population.affinity, b.population.affinity)
     np.testing.assert_array_equal(a.population.activity, b.population.activity)
     np.testing.assert_array_equal(a.population.follow_edges, b.population.follow_edges)
+
+
+def test_strategies_sharing_one_built_population_get_the_numbers_of_their_own_runs():
+    scenario = builtin_scenario("quality-vs-quantity").resized(members=400, days=20)
+    seed = np.random.SeedSequence(5)
+    shared = run_seed(scenario, ["quality", "quantity"], seed)
+    for result in shared:
+        alone = run(scenario, result.strategy, seed)
+        for name, series in alone.daily.items():
+            np.testing.assert_array_equal(series, result.daily[name], err_msg=name)
