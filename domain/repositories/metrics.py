@@ -7,6 +7,7 @@ derived tables and small slices of content are read; raw engagement never is.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from pyroaring import BitMap64
 from sqlalchemy import ColumnElement, Table, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -22,8 +24,9 @@ from domain.entities import Content, ContentTopic, Membership, Topic
 from domain.enums import ContentKind, MembershipRole, MembershipState
 from domain.metrics.report import Totals
 from domain.metrics.window import Window
+from domain.rollups.bitmaps import union, unpack
 from domain.rollups.daily import as_date
-from domain.rollups.tables import CommunityDaily, MemberActivityDay
+from domain.rollups.tables import ActiveMembersDay, CommunityDaily
 
 TOTAL_COLUMNS = tuple(name for name in Totals.__dataclass_fields__ if name != "daily_active")
 # Staff answers count as the brand's response; a member answering a member does not.
@@ -58,13 +61,6 @@ def _table(entity: Any) -> Table:
 
 def midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def bucket_of(column: Any, buckets: Sequence[Window]) -> ColumnElement[Any]:
-    """The index of the bucket a day falls in, in SQL (buckets are consecutive)."""
-    if len(buckets) == 1:
-        return case((column >= buckets[0].first, 0), else_=0)
-    return case(*((column <= b.last, i) for i, b in enumerate(buckets)), else_=len(buckets) - 1)
 
 
 class MetricsRepository:
@@ -120,38 +116,41 @@ class MetricsRepository:
         self, scope: Scope, keys: Sequence[int], window: Window, trailing: Window
     ) -> dict[int, tuple[int, int]]:
         """Each key's distinct active members over the window and over its trailing part."""
-        activity = _table(MemberActivityDay)
-        key = self._key(activity, scope)
-        late = case((activity.c.day >= trailing.first, activity.c.member_id), else_=None)
-        stmt = (
-            select(key, func.count(activity.c.member_id.distinct()), func.count(late.distinct()))
-            .where(
-                self._where(activity, scope, keys),
-                activity.c.day.between(window.first, window.last),
-            )
-            .group_by(key)
-        )
-        rows = (await self.session.execute(stmt)).all()
-        return {k: (int(all_), int(late_)) for k, all_, late_ in rows}
+        days = await self._active_bitmaps(scope, keys, window.first, window.last)
+        found = {}
+        for key, by_day in days.items():
+            late = union([b for d, b in by_day if d >= trailing.first])
+            early = union([b for d, b in by_day if d < trailing.first])
+            found[key] = (len(late | early), len(late))
+        return found
 
     async def active_by_bucket(
         self, scope: Scope, keys: Sequence[int], buckets: Sequence[Window]
     ) -> dict[int, dict[int, int]]:
         """Each key's distinct active members per bucket (by bucket index)."""
-        activity = _table(MemberActivityDay)
-        key = self._key(activity, scope)
-        bucket = bucket_of(activity.c.day, buckets).label("bucket")
-        stmt = (
-            select(key, bucket, func.count(activity.c.member_id.distinct()))
-            .where(
-                self._where(activity, scope, keys),
-                activity.c.day.between(buckets[0].first, buckets[-1].last),
-            )
-            .group_by(key, bucket)
-        )
+        days = await self._active_bitmaps(scope, keys, buckets[0].first, buckets[-1].last)
+        lasts = [b.last for b in buckets]
         found: dict[int, dict[int, int]] = defaultdict(dict)
-        for k, index, count in (await self.session.execute(stmt)).all():
-            found[k][int(index)] = int(count)
+        for key, by_day in days.items():
+            grouped: defaultdict[int, list[BitMap64]] = defaultdict(list)
+            for day, bitmap in by_day:
+                grouped[min(bisect_left(lasts, day), len(buckets) - 1)].append(bitmap)
+            for index, bitmaps in sorted(grouped.items()):
+                found[key][index] = len(union(bitmaps))
+        return found
+
+    async def _active_bitmaps(
+        self, scope: Scope, keys: Sequence[int], first: date, last: date
+    ) -> dict[int, list[tuple[date, BitMap64]]]:
+        """Each key's daily active-member bitmaps from `first` to `last` (one per community
+        and day; an organization's several communities give several per day)."""
+        table = _table(ActiveMembersDay)
+        stmt = select(self._key(table, scope), table.c.day, table.c.members).where(
+            self._where(table, scope, keys), table.c.day.between(first, last)
+        )
+        found: dict[int, list[tuple[date, BitMap64]]] = defaultdict(list)
+        for key, day, blob in (await self.session.execute(stmt)).all():
+            found[key].append((as_date(day), unpack(blob)))
         return found
 
     async def questions(

@@ -21,6 +21,7 @@ from domain.entities import Content, Membership
 from domain.enums import ContentKind, EngagementKind, MembershipState
 from domain.events import METRICS_UPDATED, emit
 from domain.metrics.sentiment import NEUTRAL_BAND
+from domain.rollups.bitmaps import members_added
 from domain.rollups.tables import CommunityDaily, MemberActivityDay
 from domain.rollups.upsert import add_to, insert_new
 from domain.timeutil import as_utc
@@ -191,15 +192,17 @@ async def engagements_added(
             {ENGAGEMENT_COLUMNS[row["kind"]]: 1, "quality_weighted": row["quality_weight"]},
         )
         activity.add((row["community_id"], row["member_id"], day))
-    for community_id, day in await _first_activity(session, organization_id, activity):
+    first = await _first_activity(session, organization_id, activity)
+    for community_id, _member_id, day in first:
         tally.add((organization_id, community_id, day), {"active_members": 1})
+    await members_added(session, organization_id, first)
     await tally.write(session)
 
 
 async def _first_activity(
     session: AsyncSession, organization_id: int, activity: Iterable[tuple[int, int, date]]
-) -> list[tuple[int, date]]:
-    """Record who was active where and when; (community, day) once per member not yet seen."""
+) -> list[tuple[int, int, date]]:
+    """Record who was active where and when; the (community, member, day)s not yet seen."""
     rows = [
         {"community_id": c, "member_id": m, "day": d, "organization_id": organization_id}
         for c, m, d in sorted(activity)
@@ -207,7 +210,7 @@ async def _first_activity(
     inserted = await insert_new(
         session, table_of(MemberActivityDay), ("community_id", "member_id", "day"), rows
     )
-    return [(int(c), as_date(d)) for c, _m, d in inserted]
+    return [(int(c), int(m), as_date(d)) for c, m, d in inserted]
 
 
 def as_date(value: date | str) -> date:

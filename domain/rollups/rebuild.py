@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.db import Database
 from domain.entities import Community, Content, Engagement, Membership
 from domain.errors import NotFound
+from domain.rollups import bitmaps
 from domain.rollups.daily import (
     ENGAGEMENT_COLUMNS,
     Tally,
@@ -66,6 +67,7 @@ async def rebuild_community(connection: AsyncConnection, community_id: int) -> i
     await connection.execute(delete(daily).where(daily.c.community_id == community_id))
     await connection.execute(delete(activity).where(activity.c.community_id == community_id))
     await _rebuild_activity(connection, community_id)
+    await bitmaps.rebuild_community(connection, community_id)
     tally = Tally()
     await _tally_engagement(connection, community_id, tally)
     await _tally_activity(connection, community_id, tally)

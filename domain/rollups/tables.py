@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, Index, Integer, SmallInteger
+from sqlalchemy import Date, Float, Index, Integer, LargeBinary, SmallInteger
 from sqlmodel import Field, SQLModel
 
 from domain.entities import BigId
@@ -75,6 +75,23 @@ class MemberActivityDay(SQLModel, table=True):
     organization_id: int = _org()
 
 
+class ActiveMembersDay(SQLModel, table=True):
+    """The members active in a community on a day, as a serialized Roaring bitmap of member ids.
+
+    The same facts as that day's `member_activity_day` rows, packed so a window's distinct
+    active members is the size of the union of its days' bitmaps (a few kilobytes a day)
+    instead of an aggregate over every member-day of the window.
+    """
+
+    __tablename__ = "active_members_day"
+    __table_args__ = (Index("ix_active_members_day_org_day", "organization_id", "day"),)
+
+    community_id: int = _key("community.id")
+    day: date = Field(primary_key=True, sa_type=Date)
+    organization_id: int = _org()
+    members: bytes = Field(sa_type=LargeBinary, nullable=False)
+
+
 class MembershipScore(SQLModel, table=True):
     """Orbit love of a membership: weighted presence and commitment since the last evaluation."""
 
@@ -130,6 +147,7 @@ class MembershipInfluence(SQLModel, table=True):
 ROLLUP_TABLES = (
     CommunityDaily,
     MemberActivityDay,
+    ActiveMembersDay,
     MembershipScore,
     OrbitChange,
     MembershipInfluence,
@@ -137,6 +155,7 @@ ROLLUP_TABLES = (
 TENANT_TABLES = (
     "community_daily",
     "member_activity_day",
+    "active_members_day",
     "membership_score",
     "orbit_change",
     "membership_influence",

@@ -28,7 +28,9 @@ def _ok(*args: str) -> str:
 
 def _rollups(path: Path) -> list[tuple[object, ...]]:
     with sqlite3.connect(path) as connection:
-        return connection.execute("SELECT * FROM community_daily ORDER BY 1, 2").fetchall()
+        daily = connection.execute("SELECT * FROM community_daily ORDER BY 1, 2").fetchall()
+        bitmaps = connection.execute("SELECT * FROM active_members_day ORDER BY 1, 2").fetchall()
+    return daily + bitmaps
 
 
 def test_rollups_rebuild_restores_rollups_that_were_lost(db_file: Path) -> None:
@@ -36,6 +38,7 @@ def test_rollups_rebuild_restores_rollups_that_were_lost(db_file: Path) -> None:
     seeded = _rollups(db_file)
     with sqlite3.connect(db_file) as connection:
         connection.execute("DELETE FROM community_daily")
+        connection.execute("DELETE FROM active_members_day")
 
     output = _ok("rollups", "rebuild")
 

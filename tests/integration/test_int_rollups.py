@@ -1,4 +1,8 @@
-"""Rollups kept by every write equal a recomputation from raw rows, on SQLite and PostgreSQL."""
+"""Rollups kept by every write equal a recomputation from raw rows, on SQLite and PostgreSQL.
+
+The rollups compared are the daily counters, the member-days and the daily active-member
+bitmaps.
+"""
 
 from __future__ import annotations
 
@@ -23,9 +27,10 @@ from domain.enums import (
     Platform,
     Visibility,
 )
+from domain.rollups.bitmaps import unpack
 from domain.rollups.daily import COUNTERS
 from domain.rollups.rebuild import community_ids, rebuild_communities
-from domain.rollups.tables import CommunityDaily, MemberActivityDay
+from domain.rollups.tables import ActiveMembersDay, CommunityDaily, MemberActivityDay
 from domain.services.communities import CommunityDraft, CommunityService
 from domain.services.content import ContentChanges, ContentDraft, ContentService
 from domain.services.engagement import EngagementDraft, EngagementService
@@ -158,9 +163,11 @@ class Scene:
         await service.follow(self.members[who], self.members[whom])
 
 
-async def rollups(database: Database, community_id: int) -> tuple[list[Any], list[Any]]:
-    """The community's daily rows (all-zero rows dropped) and activity days."""
+async def rollups(database: Database, community_id: int) -> tuple[list[Any], list[Any], list[Any]]:
+    """The community's daily rows (all-zero rows dropped), activity days, and the members of
+    each day's active-member bitmap."""
     daily, activity = CommunityDaily.__table__, MemberActivityDay.__table__  # type: ignore[attr-defined]
+    packed = ActiveMembersDay.__table__  # type: ignore[attr-defined]
     async with database.engine.connect() as connection:
         rows = (
             await connection.execute(
@@ -179,10 +186,18 @@ async def rollups(database: Database, community_id: int) -> tuple[list[Any], lis
                 .order_by(activity.c.member_id, activity.c.day)
             )
         ).all()
-    return days, [tuple(a) for a in active]
+        bitmaps = (
+            await connection.execute(
+                select(packed.c.day, packed.c.members)
+                .where(packed.c.community_id == community_id)
+                .order_by(packed.c.day)
+            )
+        ).all()
+    members = [(day, sorted(unpack(blob))) for day, blob in bitmaps]
+    return days, [tuple(a) for a in active], members
 
 
-async def rebuilt(database: Database, community_id: int) -> tuple[list[Any], list[Any]]:
+async def rebuilt(database: Database, community_id: int) -> tuple[list[Any], list[Any], list[Any]]:
     async with database.engine.begin() as connection:
         await rebuild_communities(connection, [community_id])
     return await rollups(database, community_id)
@@ -217,7 +232,7 @@ async def test_a_liked_post_shows_in_the_day_of_the_like_with_one_active_member(
     likes = [(1, 0, EngagementKind.LIKE, 2), (1, 0, EngagementKind.VIEW, 2)]
     await scene.run(("engage", likes))
 
-    days, active = await rollups(db, scene.community_id)
+    days, active, bitmaps = await rollups(db, scene.community_id)
 
     liked = [d for d in days if d["likes"]]
     assert len(liked) == 1
@@ -226,6 +241,7 @@ async def test_a_liked_post_shows_in_the_day_of_the_like_with_one_active_member(
     assert liked[0]["active_members"] == 1
     assert liked[0]["day"] == (utcnow() - timedelta(days=2, minutes=1)).date()
     assert active == [(scene.members[1], liked[0]["day"])]
+    assert bitmaps == [(liked[0]["day"], [scene.members[1]])]
     posted = [d for d in days if d["posts"]]
     assert posted[0]["joins"] == 1
     assert posted[0]["audience_delta"] == 1
@@ -269,8 +285,8 @@ async def test_concurrent_ingests_into_one_day_lose_no_increment(db: Database) -
 
     await asyncio.gather(*(ingest(i % PEOPLE) for i in range(12)))
 
-    days, active = await rollups(db, scene.community_id)
+    days, active, bitmaps = await rollups(db, scene.community_id)
     liked = [d for d in days if d["likes"]]
     assert liked[0]["likes"] == 12 * 20
-    assert liked[0]["active_members"] == PEOPLE == len(active)
-    assert (days, active) == await rebuilt(db, scene.community_id)
+    assert liked[0]["active_members"] == PEOPLE == len(active) == len(bitmaps[0][1])
+    assert (days, active, bitmaps) == await rebuilt(db, scene.community_id)
