@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from pyroaring import BitMap64
-from sqlalchemy import ColumnElement, Table, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Table, and_, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -156,39 +156,38 @@ class MetricsRepository:
     async def questions(
         self, scope: Scope, keys: Sequence[int], window: Window
     ) -> dict[int, list[Question]]:
-        """Each key's live questions published in the window, with their first staff answer."""
+        """Each key's live questions published in the window, with their first staff answer.
+
+        The first answer is a subquery per question (replies by parent index), and whether its
+        author is staff a lookup in the keys' staff, hashed once: a join of all replies with
+        all memberships scans both tables at size.
+        """
         question = _table(Content)
         reply = aliased(question)
         membership = _table(Membership)
-        staff = exists().where(
-            membership.c.community_id == reply.c.community_id,
-            membership.c.member_id == reply.c.author_id,
-            membership.c.role.in_(STAFF_ROLES),
+        staff = select(membership.c.community_id, membership.c.member_id).where(
+            self._where(membership, scope, keys), membership.c.role.in_(STAFF_ROLES)
         )
-        key = self._key(question, scope)
-        stmt = (
-            select(key, question.c.id, question.c.published_at, func.min(reply.c.published_at))
-            .select_from(question)
-            .outerjoin(
-                reply,
-                and_(
-                    reply.c.parent_id == question.c.id,
-                    reply.c.deleted_at.is_(None),
-                    reply.c.published_at.is_not(None),
-                    staff,
-                ),
-            )
+        first_answer = (
+            select(func.min(reply.c.published_at))
             .where(
-                self._where(question, scope, keys),
-                question.c.kind == ContentKind.QUESTION.value,
-                question.c.deleted_at.is_(None),
-                question.c.published_at >= midnight(window.first),
-                question.c.published_at < midnight(window.last + timedelta(days=1)),
+                reply.c.parent_id == question.c.id,
+                reply.c.deleted_at.is_(None),
+                reply.c.published_at.is_not(None),
+                # Replies stay in their question's community, so the keys' staff are enough.
+                tuple_(reply.c.community_id, reply.c.author_id).in_(staff),
             )
-            .group_by(key, question.c.id, question.c.published_at)
+            .scalar_subquery()
+        )
+        stmt = select(self._key(question, scope), question.c.published_at, first_answer).where(
+            self._where(question, scope, keys),
+            question.c.kind == ContentKind.QUESTION.value,
+            question.c.deleted_at.is_(None),
+            question.c.published_at >= midnight(window.first),
+            question.c.published_at < midnight(window.last + timedelta(days=1)),
         )
         found: dict[int, list[Question]] = defaultdict(list)
-        for k, _id, asked, answered in (await self.session.execute(stmt)).all():
+        for k, asked, answered in (await self.session.execute(stmt)).all():
             found[k].append(Question(_aware(asked), None if answered is None else _aware(answered)))
         return found
 
