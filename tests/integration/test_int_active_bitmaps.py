@@ -165,12 +165,12 @@ async def test_the_migration_fills_the_bitmaps_from_the_member_days_already_ther
     organization = await Organization(db).start()
     await organization.engage([(0, 0, 3), (0, 1, 3), (1, 1, 3), (0, 2, 5)])
     kept = [await _bitmap(db, community) for community in organization.communities]
-    async with db.engine.begin() as connection:  # as the database stood at revision 0006
+    async with db.engine.begin() as connection:  # as the database stood at revision 0010
         await connection.exec_driver_sql("DROP TABLE active_members_day")
         await connection.exec_driver_sql(
             "CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"
         )
-        await connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('0006')")
+        await connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('0010')")
 
     await upgrade(db)
 

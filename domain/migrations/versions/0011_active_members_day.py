@@ -1,7 +1,7 @@
 """active members per community and day as Roaring bitmaps, filled from member_activity_day
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 13:00:00
 
 A window's distinct active members becomes the size of the union of its days' bitmaps instead
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 from pyroaring import BitMap64
 
-revision: str = "0010"
-down_revision: str | None = "0006"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
