@@ -62,6 +62,7 @@ from api.simulations.runner import SimulationRunner
 from api.subscriptions.bridge import EventBridge, broadcaster_for
 from api.subscriptions.broadcast import Broadcaster
 from api.subscriptions.context import LiveContext
+from api.subscriptions.guard import start_guard
 from domain import row_security
 from domain.db import Database
 from domain.errors import Unauthenticated
@@ -76,6 +77,8 @@ __all__ = ["ENVIRONMENT_VARIABLE", "create_app", "is_production"]
 STATE_KEY = "townsquare.request"
 # A new persisted query's (hash, document), stored once the document proves runnable.
 PERSIST_KEY = "townsquare.persist"
+# A websocket's LiveContext, whose guard is stopped when the connection ends.
+LIVE_KEY = "townsquare.live"
 JSON = "application/json"
 # Error codes of a document that never ran: such a document is not worth persisting.
 UNRUNNABLE = frozenset(
@@ -132,7 +135,12 @@ class TownsquareGraphQL(GraphQL):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             # The key arrives in `connection_init`, checked by `on_ws_connect`.
-            await super().__call__(scope, receive, send)
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                live = scope.get(LIVE_KEY)
+                if isinstance(live, LiveContext):
+                    live.stop_guard()
             return
         try:
             await self._serve(scope, receive, send)
@@ -179,9 +187,17 @@ class TownsquareGraphQL(GraphQL):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         if isinstance(request, WebSocket):
-            return LiveContext(
-                request, self.database, self.broadcaster, production=self.settings.production
+            live = LiveContext(
+                request,
+                self.database,
+                self.broadcaster,
+                production=self.settings.production,
+                tokens=self.settings.tokens,
+                recheck_seconds=self.settings.key_recheck_seconds,
             )
+            # Where `__call__` finds the connection's guard to stop it once the socket is gone.
+            request.scope[LIVE_KEY] = live
+            return live
         state = request.scope.get(STATE_KEY)
         if state is None:
             # Only the IDE page gets here unauthenticated, and it executes nothing.
@@ -196,7 +212,8 @@ class TownsquareGraphQL(GraphQL):
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object]:  # type: ignore[override]
-        """Admit a websocket whose `connection_init` carries a key of a reading role."""
+        """Admit a websocket whose `connection_init` carries a key (or a token made from one)
+        of a reading role, and guard it against the key's revocation and the token's expiry."""
         assert isinstance(context, LiveContext)
         try:
             principal = await context.authenticate()
@@ -208,6 +225,7 @@ class TownsquareGraphQL(GraphQL):
             raise ConnectionRejectionError(
                 {"code": "FORBIDDEN", "message": f"a {principal.role.value} key may not subscribe"}
             )
+        start_guard(context)
         return {"role": principal.role.value}
 
     def encode_json(self, data: object) -> bytes:
@@ -366,6 +384,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.database = db
+    app.state.tokens = trust.tokens
     app.state.simulations = simulations
     return app
 

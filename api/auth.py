@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -45,11 +46,22 @@ async def authenticate(
     session: AsyncSession, request: Request, tokens: TokenIssuer | None
 ) -> Principal:
     """Who calls: an API key, or (when tokens are on) a short-lived token made from one."""
-    credential = bearer_key(request)
+    principal, _ = await authenticate_credential(session, bearer_key(request), tokens)
+    return principal
+
+
+async def authenticate_credential(
+    session: AsyncSession, credential: str, tokens: TokenIssuer | None
+) -> tuple[Principal, datetime | None]:
+    """The principal of an API key or token, and when the token expires (None for a key).
+
+    The one check behind every door (HTTP GraphQL, exports, websockets): a token names its
+    key, and the key is looked up each time, so revoking the key ends its tokens too."""
     service = OrganizationService(session)
     if tokens is not None and is_token(credential):
-        return await service.principal_of_key(tokens.key_id(credential))
-    return await service.authenticate(credential)
+        verified = tokens.verify(credential)
+        return await service.principal_of_key(verified.key_id), verified.expires_at
+    return await service.authenticate(credential), None
 
 
 def token_endpoint(

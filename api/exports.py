@@ -1,8 +1,9 @@
 """CRM exports over HTTP (`GET /export/{kind}.{csv|ndjson}`) and from `townsquare export`.
 
 Both stream `domain.exports` batch by batch; ids come out as the API's global ids, so a CRM
-row can be looked up again with `node(id:)`. The HTTP endpoint takes the same API keys as
-`/graphql`; exports hold personal data, so only owners, managers and analysts may take them.
+row can be looked up again with `node(id:)`. The HTTP endpoint takes the same API keys and
+short-lived tokens as `/graphql`; exports hold personal data, so only owners, managers and
+analysts may take them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from api.auth import bearer_key, unauthenticated
+from api.auth import authenticate, unauthenticated
 from api.ids import encode_id
 from api.permissions import EXPORT_ROLES
 from api.responses import OrjsonResponse
@@ -92,7 +93,7 @@ async def export_endpoint(request: Request) -> Response:
     try:
         # The key lookup is the one cross-tenant read; the export itself is scoped below.
         async with database.session(cross_tenant=True) as session:
-            principal = await OrganizationService(session).authenticate(bearer_key(request))
+            principal = await authenticate(session, request, request.app.state.tokens)
     except Unauthenticated as reason:
         return unauthenticated(reason)
     if principal.role not in EXPORT_ROLES:

@@ -61,6 +61,8 @@ class TrustSettings:
     # Parsed and validated documents, and persisted queries, kept per process (LRU).
     document_cache_size: int = 1000
     persisted_query_cache_size: int = 1000
+    # How often an open websocket looks its key up again, for revocations no event announced.
+    key_recheck_seconds: float = 30.0
     # Short-lived JWTs for browsers (TOWNSQUARE_JWT_SECRET); None leaves only API keys.
     tokens: TokenIssuer | None = None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -68,6 +68,11 @@ class TokenIssuer:
 
     def key_id(self, token: str) -> int:
         """The id of the key a valid token was made from; any fault is one refusal."""
+        return self.verify(token).key_id
+
+    def verify(self, token: str) -> VerifiedToken:
+        """The key a valid token was made from and when the token ends; any fault is one
+        refusal."""
         try:
             claims = jwt.decode(
                 token,
@@ -86,7 +91,15 @@ class TokenIssuer:
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject.isdigit():
             raise Unauthenticated("the token is invalid")
-        return int(subject)
+        return VerifiedToken(int(subject), datetime.fromtimestamp(claims["exp"], UTC))
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """What a valid token says: the key it stands for, and when it stops standing for it."""
+
+    key_id: int
+    expires_at: datetime
 
 
 def is_token(credential: str) -> bool:

@@ -36,6 +36,8 @@ ALERT_RAISED = "alert.raised"
 CONVERSION_RECORDED = "conversion.recorded"
 SIMULATION_FINISHED = "simulation.finished"
 METRICS_UPDATED = "metrics.updated"
+# An API key was revoked: live connections made with it close (api/subscriptions/guard.py).
+API_KEY_REVOKED = "api_key.revoked"
 EVENT_NAMES = frozenset(
     {
         CONTENT_PUBLISHED,
@@ -47,6 +49,7 @@ EVENT_NAMES = frozenset(
         CONVERSION_RECORDED,
         SIMULATION_FINISHED,
         METRICS_UPDATED,
+        API_KEY_REVOKED,
     }
 )
 

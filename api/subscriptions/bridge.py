@@ -19,6 +19,7 @@ from api.subscriptions.events import LiveEvent
 from domain.db import Database
 from domain.events import (
     ALERT_RAISED,
+    API_KEY_REVOKED,
     ESCALATION_CHANGED,
     MENTION_ADDED,
     METRICS_UPDATED,
@@ -29,9 +30,17 @@ from domain.events import (
 log = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 1.0
-# The events a subscription field offers; others (webhook-only ones) stay off the wire.
+# The events a subscription field offers, and revocations (which close a key's sockets);
+# others (webhook-only ones) stay off the wire.
 LIVE_NAMES = frozenset(
-    {MENTION_ADDED, ESCALATION_CHANGED, ALERT_RAISED, METRICS_UPDATED, SIMULATION_FINISHED}
+    {
+        MENTION_ADDED,
+        ESCALATION_CHANGED,
+        ALERT_RAISED,
+        METRICS_UPDATED,
+        SIMULATION_FINISHED,
+        API_KEY_REVOKED,
+    }
 )
 
 

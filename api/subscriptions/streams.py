@@ -45,6 +45,11 @@ async def live_nodes(
             if event.organization_id != organization_id or (accept and not accept(event)):
                 continue
             async with context.event_scope():
+                # A key revoked (or a token expired) since the last look hears nothing more.
+                ending = await context.ended(context.session)
+                if ending is not None:
+                    await context.close(ending)
+                    return
                 found = await node_type.resolve_nodes(info=info, node_ids=[str(event.subject_id)])
                 node = next(iter(found), None)
                 if node is not None:

@@ -1,7 +1,8 @@
 """One organization's API keys: listed, made (the secret shown once) and revoked.
 
 A revoked key stops working on its next request (every request looks the key up) and so do
-the short-lived tokens made from it; its row stays, so the audit log keeps naming it.
+the short-lived tokens made from it; its revocation is an event (`api_key.revoked`), which
+closes the websockets it opened; its row stays, so the audit log keeps naming it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import events
 from domain.db import transaction
 from domain.entities import ApiKey
 from domain.enums import ApiKeyRole
@@ -65,6 +67,14 @@ class ApiKeyService:
                 raise ValidationFailed.single("id", "the key is revoked already", "REVOKED")
             key.revoked_at = utcnow()
             self.session.add(key)
+            # Announced after commit, so servers close the key's open websockets at once.
+            events.emit(
+                self.session,
+                organization_id=self.organization_id,
+                name=events.API_KEY_REVOKED,
+                subject_type="ApiKey",
+                subject_id=key_id,
+            )
         return key
 
     async def revoke_by_prefix(self, prefix: str) -> ApiKey:

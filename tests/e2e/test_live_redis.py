@@ -1,5 +1,6 @@
 """Two `townsquare serve` processes sharing Redis: a mention recorded through one reaches a
-subscriber connected to the other, once, and never another organization's subscriber."""
+subscriber connected to the other, once, and never another organization's subscriber; a key
+revoked through one closes its socket on the other."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ from pathlib import Path
 import pytest
 from api_harness import api_db, tenant
 from live_harness import Http, live, until_heard
+from websockets.exceptions import ConnectionClosed
 
+from api.ids import encode_id
 from api.loadtest import free_port, wait_until_ready
 from domain.db import Database
+from domain.enums import ApiKeyRole
+from domain.services.organizations import OrganizationService
 
 __all__ = ["api_db"]
 
@@ -84,3 +89,28 @@ async def test_an_event_raised_in_one_server_reaches_a_subscriber_of_another(
             ids += [d["mentionAdded"]["id"] for d in await client.drain(operation, 1.5)]
             assert len(ids) == len(set(ids))
             assert await spy.quiet(1.0)
+
+
+async def test_a_key_revoked_through_one_server_closes_its_socket_on_another(
+    api_db: Database, database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    acme = await tenant(api_db, "acme")
+    async with api_db.session() as session:
+        service = OrganizationService(session)
+        issued = await service.issue_key(acme.organization_id, ApiKeyRole.VIEWER)
+        viewer = await service.authenticate(issued.secret)
+    revoke = "mutation($id: ID!) { apiKeyRevoke(input: {id: $id}) { userErrors { code } } }"
+    with (
+        server(database_url, redis_url, tmp_path / "a.log") as a,
+        server(database_url, redis_url, tmp_path / "b.log") as b,
+    ):
+        async with live(a, issued.secret) as client:
+            await client.subscribe("subscription { mentionAdded { id } }")
+            assert await client.quiet(0.5)
+            body = await Http(b, acme.key).data(revoke, id=encode_id("ApiKey", viewer.key_id))
+            assert body["apiKeyRevoke"]["userErrors"] == []
+            # Server A looks keys up again only every 30 s: the event through Redis closes it.
+            with pytest.raises(ConnectionClosed) as closed:
+                await client.receive(10.0)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 4403
