@@ -11,7 +11,7 @@ from api.enums import MetricsGranularity
 from api.errors import query_error
 from api.metrics.types import MetricsWindowInput
 from domain.errors import DomainError
-from domain.rollups.tables import MembershipInfluence
+from domain.repositories.insights import RankedInfluence
 from domain.services.insights import Cohort
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class Influencer:
         return Member.from_row(row) if row is not None else None
 
     @classmethod
-    def of(cls, rank: int, row: MembershipInfluence) -> Influencer:
+    def of(cls, rank: int, row: RankedInfluence) -> Influencer:
         return cls(
             rank=rank, reach=row.reach, engagement_quality=row.quality, score=row.score,
             computed_at=row.computed_at, member_id=row.member_id,

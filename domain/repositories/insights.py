@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -17,6 +18,24 @@ from domain.rollups.daily import as_date, table_of
 from domain.rollups.tables import MemberActivityDay, MembershipInfluence, OrbitChange
 
 Flow = tuple[int, int, int]  # (from level, to level, memberships)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedInfluence:
+    """One membership's stored influence as a ranking reads it: a plain record, because
+    building a `MembershipInfluence` entity per row (SQLModel's __init__) cost ~0.15 ms each,
+    more than the query: a dashboard's 100 influencers spent 16 ms of CPU on it."""
+
+    membership_id: int
+    community_id: int
+    member_id: int
+    reach: float
+    quality: float
+    score: float
+    computed_at: datetime
+
+
+RANKED_COLUMNS = tuple(RankedInfluence.__dataclass_fields__)
 
 
 class InsightsRepository:
@@ -63,7 +82,7 @@ class InsightsRepository:
 
     async def top_influencers(
         self, community_ids: Sequence[int], first: int
-    ) -> dict[int, list[MembershipInfluence]]:
+    ) -> dict[int, list[RankedInfluence]]:
         """The `first` highest scores of each community (ties by membership id)."""
         table = table_of(MembershipInfluence)
         rank = (
@@ -75,7 +94,7 @@ class InsightsRepository:
             .label("rank")
         )
         inner = (
-            select(table, rank)
+            select(*(table.c[name] for name in RANKED_COLUMNS), rank)
             .where(
                 table.c.organization_id == self.organization_id,
                 table.c.community_id.in_(list(community_ids)),
@@ -83,12 +102,14 @@ class InsightsRepository:
             .subquery()
         )
         stmt = (
-            select(inner).where(inner.c.rank <= first).order_by(inner.c.community_id, inner.c.rank)
+            select(*(inner.c[name] for name in RANKED_COLUMNS))
+            .where(inner.c.rank <= first)
+            .order_by(inner.c.community_id, inner.c.rank)
         )
-        found: dict[int, list[MembershipInfluence]] = defaultdict(list)
-        for row in (await self.session.execute(stmt)).mappings():
-            values = {k: v for k, v in row.items() if k != "rank"}
-            found[row["community_id"]].append(MembershipInfluence(**values))
+        found: dict[int, list[RankedInfluence]] = defaultdict(list)
+        for row in (await self.session.execute(stmt)).all():
+            ranked = RankedInfluence(*row)
+            found[ranked.community_id].append(ranked)
         return found
 
     async def cohort_members(

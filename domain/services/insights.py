@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import ValidationFailed
 from domain.metrics import retention
 from domain.metrics.window import Granularity, Window
-from domain.repositories.insights import Flow, InsightsRepository
+from domain.repositories.insights import Flow, InsightsRepository, RankedInfluence
 from domain.repositories.metrics import midnight
-from domain.rollups.tables import MembershipInfluence
 from domain.timeutil import as_utc, utcnow
 
 MAX_COHORTS = 24
@@ -45,7 +44,7 @@ class InsightsService:
 
     async def influencers(
         self, community_ids: Sequence[int], first: int
-    ) -> dict[int, list[MembershipInfluence]]:
+    ) -> dict[int, list[RankedInfluence]]:
         if not 1 <= first <= MAX_INFLUENCERS:
             message = f"`first` must be between 1 and {MAX_INFLUENCERS}"
             raise ValidationFailed.single("first", message, "OUT_OF_RANGE")
