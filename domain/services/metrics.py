@@ -39,6 +39,29 @@ class MetricsQuery:
     window: Window
     granularity: Granularity = Granularity.DAY
     compare: Window | None = None
+    # What the caller will read: the summary's KPIs by name (None: all of them) and whether
+    # the series. A dashboard of four KPIs skips the statements and the series it never shows.
+    kpis: frozenset[str] | None = None
+    series: bool = True
+
+    def wants(self, *kpis: str) -> bool:
+        return self.kpis is None or not self.kpis.isdisjoint(kpis)
+
+
+# The inputs that only some KPIs need, each with the KPIs that read it (see `summarize`).
+QUESTION_KPIS = ("response_rate", "median_first_response_seconds")
+TOPIC_KPIS = ("strategy_alignment",)
+RELATIONSHIP_KPIS = ("love", "trust")
+LISTENING_KPIS = (
+    "net_sentiment",
+    "mentions",
+    "response_rate",
+    "median_first_response_seconds",
+    "escalations",
+    "escalation_sla",
+    "median_escalation_response_seconds",
+)
+CONVERSION_KPIS = ("conversions", "conversion_value", "roi")
 
 
 @dataclass(frozen=True)
@@ -97,9 +120,12 @@ class MetricsService:
         self, scope: Scope, keys: Sequence[int], query: MetricsQuery
     ) -> dict[int, Report]:
         """The report of every key (community ids, or the organization's id) for `query`."""
-        current = await self._windows(scope, keys, query.window)
-        previous = await self._windows(scope, keys, query.compare) if query.compare else None
-        series = await self._series(scope, keys, query, current)
+        current = await self._windows(scope, keys, query.window, query)
+        previous = await self._windows(scope, keys, query.compare, query) if query.compare else None
+        if query.series:
+            series = await self._series(scope, keys, query, current)
+        else:
+            series = {key: [] for key in keys}
         return {
             key: Report(
                 query=query,
@@ -111,7 +137,7 @@ class MetricsService:
         }
 
     async def _windows(
-        self, scope: Scope, keys: Sequence[int], window: Window
+        self, scope: Scope, keys: Sequence[int], window: Window, query: MetricsQuery
     ) -> dict[int, _Window]:
         trailing = window.trailing(STICKINESS_DAYS)
         repo = self.repo
@@ -127,11 +153,21 @@ class MetricsService:
         else:
             by_day = await repo.active_by_bucket(scope, keys, trailing.buckets(Granularity.DAY))
             trailing_daily = {k: list(by_day.get(k, {}).values()) for k in keys}
-        questions = await repo.questions(scope, keys, window)
-        topics = await repo.topic_volume(scope, keys, window)
-        relationship = await repo.relationship(scope, keys)
-        heard = await listening_inputs(repo.session, repo.organization_id, scope, keys, window)
-        converted = await conversion_inputs(repo.session, repo.organization_id, scope, keys, window)
+        session, organization = repo.session, repo.organization_id
+        wants = query.wants
+        questions = await repo.questions(scope, keys, window) if wants(*QUESTION_KPIS) else {}
+        topics = await repo.topic_volume(scope, keys, window) if wants(*TOPIC_KPIS) else {}
+        relationship = await repo.relationship(scope, keys) if wants(*RELATIONSHIP_KPIS) else {}
+        heard = (
+            await listening_inputs(session, organization, scope, keys, window)
+            if wants(*LISTENING_KPIS)
+            else {}
+        )
+        converted = (
+            await conversion_inputs(session, organization, scope, keys, window)
+            if wants(*CONVERSION_KPIS)
+            else {}
+        )
         found = {}
         for key in keys:
             days = daily.get(key, {})
