@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
 
 from api.enums import MetricsGranularity as Granularity
 from api.errors import query_error
 from api.metrics.types import MetricsReport, MetricsWindowInput, metrics_query
 from api.permissions import READERS
 from domain.errors import DomainError
+from domain.metrics.report import KPI_NAMES
 from domain.repositories.metrics import Scope
+
+# The summary's GraphQL field names, and the KPI each reads.
+KPI_FIELDS = {
+    name.split("_")[0] + "".join(p.title() for p in name.split("_")[1:]): name for name in KPI_NAMES
+}
 
 
 async def metrics_of(
@@ -28,8 +43,41 @@ async def metrics_of(
             "Forbidden: this key's role may not read metrics.", extensions={"code": "FORBIDDEN"}
         )
     try:
-        query = metrics_query(window, granularity, compare_to)
+        query = metrics_query(window, granularity, compare_to, *selected(info))
     except DomainError as error:
         raise query_error(error) from error
     report = await context.loaders.metrics.reports.load((scope, key, query))
     return MetricsReport.of(report)
+
+
+def selected(info: strawberry.Info) -> tuple[frozenset[str] | None, bool]:
+    """What the report's selection reads: the summary's KPIs (None: all, as a comparison
+    compares every KPI) and whether the series; through fragments, and erring towards more."""
+    raw = info._raw_info
+    fragments = raw.fragments
+    fields = [f for node in raw.field_nodes for f in _fields(node.selection_set, fragments)]
+    names = {field.name.value for field in fields}
+    if "comparison" in names:
+        return None, "series" in names
+    kpis = {
+        KPI_FIELDS[kpi.name.value]
+        for field in fields
+        if field.name.value == "summary"
+        for kpi in _fields(field.selection_set, fragments)
+        if kpi.name.value in KPI_FIELDS
+    }
+    return frozenset(kpis), "series" in names
+
+
+def _fields(
+    selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode]
+) -> Iterator[FieldNode]:
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _fields(fragment.selection_set, fragments)

@@ -193,10 +193,16 @@ def _camel(name: str) -> str:
 
 
 def metrics_query(
-    window: MetricsWindowInput, granularity: Granularity, compare_to: MetricsWindowInput | None
+    window: MetricsWindowInput,
+    granularity: Granularity,
+    compare_to: MetricsWindowInput | None,
+    kpis: frozenset[str] | None = None,
+    series: bool = True,
 ) -> MetricsQuery:
     return MetricsQuery(
         window=window.to_domain("window"),
         granularity=granularity,
         compare=compare_to.to_domain("compareTo") if compare_to is not None else None,
+        kpis=kpis,
+        series=series,
     )

@@ -248,3 +248,37 @@ async def test_twenty_community_summaries_take_as_many_statements_as_two(
         counts.append(len(statements))
 
     assert counts[0] == counts[1], counts
+
+
+FOUR_KPIS = """
+query Four($id: ID!, $window: MetricsWindowInput!) {
+  node(id: $id) {
+    ... on Community {
+      metrics(window: $window) { ...Kpis }
+    }
+  }
+}
+fragment Kpis on MetricsReport {
+  summary { audienceSize activeMembers ... on MetricsSummary { engagementRate netSentiment } }
+}
+"""
+
+
+async def test_a_summary_of_four_kpis_skips_the_statements_only_other_kpis_need(
+    api: Api, api_db: Database, acme: Tenant
+) -> None:
+    community = await community_with_activity(api_db, acme, "Forum")
+    await api.data("{ viewer { role } }")  # the first request of a key stamps its last use
+    every = window(6, 7)
+
+    with counting_statements(api_db) as full_statements:
+        full = await api.data(METRICS, id=community, window=every, granularity="DAY", compare=None)
+    with counting_statements(api_db) as four_statements:
+        four = await api.data(FOUR_KPIS, id=community, window=every)
+
+    summary = full["node"]["metrics"]["summary"]
+    wanted = ("audienceSize", "activeMembers", "engagementRate", "netSentiment")
+    assert four["node"]["metrics"]["summary"] == {name: summary[name] for name in wanted}
+    assert summary["netSentiment"] == 100.0
+    # Questions, topics, love and trust, and conversions are not read for these four.
+    assert len(four_statements) <= len(full_statements) - 4, (four_statements, full_statements)
