@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,13 @@ def seeded_for(url: str, reseed: bool) -> bench.Seeded:
 
 
 async def cpu_per_request(
-    url: str, seeded: bench.Seeded, operation: str, requests: int, warmup: int, profile: bool
+    url: str,
+    seeded: bench.Seeded,
+    operation: str,
+    requests: int,
+    warmup: int,
+    profile: bool,
+    concurrency: int = 1,
 ) -> float:
     """CPU milliseconds per request of `operation`, after `warmup` unmeasured ones."""
     import httpx
@@ -101,16 +108,19 @@ async def cpu_per_request(
             if not bench.answered(answer.status_code, answer.content):
                 raise SystemExit(f"{operation}: {answer.status_code} {answer.text[:500]}")
 
-        for _ in range(warmup):
-            await send()
+        async def sends(count: int) -> None:
+            # `concurrency` clients at once, as the served benchmark's connections are.
+            share = [count // concurrency + (i < count % concurrency) for i in range(concurrency)]
+            await asyncio.gather(*(_repeat(send, n) for n in share))
+
+        await sends(warmup)
         profiler = cProfile.Profile() if profile else None
         clock = GcClock()
         gc.callbacks.append(clock)
         started = time.process_time()
         if profiler is not None:
             profiler.enable()
-        for _ in range(requests):
-            await send()
+        await sends(requests)
         if profiler is not None:
             profiler.disable()
         spent = time.process_time() - started
@@ -144,6 +154,11 @@ class GcClock:
         return "garbage collector: " + ", ".join(parts)
 
 
+async def _repeat(call: Callable[[], Awaitable[None]], times: int) -> None:
+    for _ in range(times):
+        await call()
+
+
 def _print_profile(profiler: cProfile.Profile, requests: int) -> None:
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
@@ -159,7 +174,13 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
     for operation in args.operations:
         figures[operation] = asyncio.run(
             cpu_per_request(
-                args.database, seeded, operation, args.requests, args.warmup, args.profile
+                args.database,
+                seeded,
+                operation,
+                args.requests,
+                args.warmup,
+                args.profile,
+                args.concurrency,
             )
         )
     return figures
@@ -179,6 +200,8 @@ def in_tree(tree: str, args: argparse.Namespace) -> dict[str, float]:
         str(args.requests),
         "--warmup",
         str(args.warmup),
+        "--concurrency",
+        str(args.concurrency),
         "--json",
     ]
     out = subprocess.run(command, env=env, cwd=tree, check=True, capture_output=True, text=True)
@@ -214,6 +237,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once")
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument("--baseline-tree", help="a checkout to measure alternately with this")
