@@ -17,13 +17,14 @@ from typing import Any
 
 import orjson
 from cross_web import StarletteRequestAdapter
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute, request_response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -36,6 +37,7 @@ from api.access import AccessMiddleware, RequestRecord, configure_access_log, re
 from api.auth import authenticate, token_endpoint, unauthenticated
 from api.campaigns.ingest import ingest_conversions
 from api.context import Context
+from api.deadline import TIMEOUT, Deadline, guarding_commits
 from api.exports import export_endpoint
 from api.health import healthz, readyz
 from api.idempotency import Idempotent, graphql_mutation
@@ -181,7 +183,39 @@ class TownsquareGraphQL(GraphQL):
             if record is not None:
                 record.key_id = principal.key_id
             scope[STATE_KEY] = (session, principal)
+            await self._within_time_limit(scope, receive, send, session)
+
+    async def _within_time_limit(
+        self, scope: Scope, receive: Receive, send: Send, session: AsyncSession
+    ) -> None:
+        """Run the operation, cut off (503 TIMEOUT, nothing written) at the time limit."""
+        limit = self.settings.request_timeout
+        if limit is None:
             await super().__call__(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                deadline.give_up()  # the answer is on its way: it is not cut any more
+                started = True
+            await send(message)
+
+        try:
+            async with asyncio.timeout(limit) as timeout:
+                deadline = Deadline(timeout)
+                with guarding_commits(session, deadline):
+                    await super().__call__(scope, receive, sending)
+        except TimeoutError:
+            if started or not deadline.expired():
+                raise
+            _refused(request_record(scope), TIMEOUT)
+            message = (
+                f"The request ran longer than {limit:g} s and was stopped; nothing was "
+                "written. Ask for less, or retry later."
+            )
+            await graphql_refusal(503, message, {"Retry-After": "1"}, TIMEOUT)(scope, receive, send)
 
     async def get_context(  # type: ignore[override]
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -18,6 +18,8 @@ WEBHOOK_WORKER_VARIABLE = "TOWNSQUARE_WEBHOOK_WORKER"
 SCHEDULER_INTERVAL_VARIABLE = "TOWNSQUARE_SCHEDULER_INTERVAL"
 MAX_DUPLICATE_FIELDS_VARIABLE = "TOWNSQUARE_MAX_DUPLICATE_FIELDS"
 MAX_NODES_VARIABLE = "TOWNSQUARE_MAX_NODES"
+REQUEST_TIMEOUT_VARIABLE = "TOWNSQUARE_REQUEST_TIMEOUT"
+DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_SCHEDULER_INTERVAL = 15.0
 
 
@@ -61,6 +63,9 @@ class TrustSettings:
     # Parsed and validated documents, and persisted queries, kept per process (LRU).
     document_cache_size: int = 1000
     persisted_query_cache_size: int = 1000
+    # Seconds an HTTP GraphQL request may run before it is cut off (503 TIMEOUT, nothing
+    # written); None runs requests for as long as they take.
+    request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT
     # How often an open websocket looks its key up again, for revocations no event announced.
     key_recheck_seconds: float = 30.0
     # Short-lived JWTs for browsers (TOWNSQUARE_JWT_SECRET); None leaves only API keys.
@@ -76,7 +81,19 @@ class TrustSettings:
             tokens=TokenIssuer.from_env(),
             max_duplicate_fields=_positive_int(MAX_DUPLICATE_FIELDS_VARIABLE, 10),
             max_nodes=_positive_int(MAX_NODES_VARIABLE, 500_000),
+            request_timeout=request_timeout(),
         )
+
+
+def request_timeout() -> float | None:
+    """TOWNSQUARE_REQUEST_TIMEOUT in seconds (default 30); 0 turns the limit off."""
+    text = os.environ.get(REQUEST_TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_REQUEST_TIMEOUT
+    seconds = float(text)
+    if seconds < 0 or seconds != seconds:
+        raise ValueError(f"{REQUEST_TIMEOUT_VARIABLE} must be 0 or more seconds, not {text}")
+    return seconds or None
 
 
 def _positive_int(variable: str, default: int) -> int:
