@@ -9,13 +9,18 @@ mapped to rows once; the same rows are then written into each database twice, by
 (COPY on PostgreSQL, driver executemany on SQLite: what `townsquare seed` uses) and by
 SQLAlchemy's executemany (the baseline), each time into a freshly created schema, in one
 transaction. Targets: 100,000 members and 1,000,000 engagements into SQLite in at most 60 s;
-PostgreSQL at 100,000 rows/s or more.
+PostgreSQL at 100,000 rows/s or more. A write is the whole of `write_community` (inserts, then
+rollups, orbits and influence); rows/s is rows written over its wall time; cpu is this
+process's CPU (on SQLite that includes the database's own work, which runs in a thread here).
+The last lines put the methods side by side per database, with the targets' verdicts and the
+load average (other work on the machine inflates wall times).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import sys
 import tempfile
@@ -54,6 +59,31 @@ def generate(members: int, days: int) -> CommunityRows:
     return rows
 
 
+class Phases:
+    """Wall time of each step of a write, from its progress calls (a step ends when the next
+    begins); what follows the last step (influence) and the commit are "the rest"."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = []
+
+    def __call__(self, step: str, _done: int, _total: int) -> None:
+        if not self.marks or self.marks[-1][0] != step:
+            self.marks.append((step, time.perf_counter()))
+
+    def seconds(self, start: float, end: float) -> dict[str, float]:
+        # Inserts are every step before the rollups.
+        spans: dict[str, float] = {}
+        marks = [*self.marks, ("end", end)]
+        for (step, at), (_, until) in itertools.pairwise(marks):
+            phase = step if step in ("rollups", "orbits") else "inserts"
+            spans[phase] = spans.get(phase, 0.0) + until - at
+        spans["rest"] = end - start - sum(spans.values())
+        return spans
+
+
+LAST_PHASES: dict[str, float] = {}
+
+
 async def write_once(url: str, rows: CommunityRows, method: WriteMethod) -> tuple[float, float]:
     """Seconds (wall, process CPU) to write `rows` into an empty schema at `url`."""
     database = Database(url, pool_size=1)
@@ -64,12 +94,51 @@ async def write_once(url: str, rows: CommunityRows, method: WriteMethod) -> tupl
         async with database.session() as session:
             organization = await OrganizationService(session).create("bench", "Bench")
         assert organization.id is not None
+        phases = Phases()
         wall, cpu = time.perf_counter(), time.process_time()
         async with database.engine.begin() as connection:
-            await write_community(connection, organization.id, rows, method=method)
-        return time.perf_counter() - wall, time.process_time() - cpu
+            await write_community(connection, organization.id, rows, phases, method=method)
+        end = time.perf_counter()
+        LAST_PHASES.clear()
+        LAST_PHASES.update(phases.seconds(wall, end))
+        return end - wall, time.process_time() - cpu
     finally:
         await database.dispose()
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+Figures = dict[str, tuple[float, float]]
+
+
+def _summary(name: str, total: int, figures: Figures) -> str:
+    cells = [
+        f"{method} {wall:.1f} s, {total / wall:,.0f} rows/s, cpu {cpu:.1f} s"
+        for method, (wall, cpu) in figures.items()
+    ]
+    if len(figures) == 2:
+        ratio = figures["executemany"][0] / figures["bulk"][0]
+        cells.append(f"bulk {ratio:.1f}x faster")
+    return f"{name:<10} " + " | ".join(cells)
+
+
+def _verdicts(members: int, engagements: int, total: int, results: dict[str, Figures]) -> None:
+    if "bulk" in results.get("sqlite", {}):
+        wall = results["sqlite"]["bulk"][0]
+        full = members >= 100_000 and engagements >= 1_000_000
+        verdict = ("met" if wall <= 60 else "missed") if full else "not the target's size"
+        print(f"target sqlite: {members:,} members, {engagements:,} engagements written in "
+              f"{wall:.1f} s (<= 60 s with >= 100,000 members, 1,000,000 engagements): "
+              f"{verdict}")  # fmt: skip
+    if "bulk" in results.get("postgresql", {}):
+        rate = total / results["postgresql"]["bulk"][0]
+        verdict = "met" if rate >= 100_000 else "missed"
+        print(f"target postgresql: {rate:,.0f} rows/s (>= 100,000): {verdict}")
 
 
 def main() -> None:
@@ -82,8 +151,10 @@ def main() -> None:
     parser.add_argument("--method", choices=METHODS)
     args = parser.parse_args()
     members, days = (5_000, 90) if args.quick else (args.members, args.days)
+    print(f"load average before: {_loadavg()}")
     rows = generate(members, days)
-    total = sum(rows.counts().values())
+    counts = rows.counts()
+    total = sum(counts.values())
     targets: list[tuple[str, str]] = []
     folder = tempfile.mkdtemp(prefix="townsquare-seed-bench-")
     if args.only in (None, "sqlite"):
@@ -91,12 +162,21 @@ def main() -> None:
     if args.only in (None, "postgresql") and args.postgres:
         targets.append(("postgresql", args.postgres))
     methods = [args.method] if args.method else list(METHODS)
+    results: dict[str, Figures] = {}
     for name, url in targets:
-        figures = []
+        results[name] = {}
         for method in methods:
             wall, cpu = asyncio.run(write_once(url, rows, method))
-            figures.append(f"{method} {wall:.1f} s ({total / wall:,.0f} rows/s, cpu {cpu:.1f} s)")
-        print(f"write {name}: {total:,} rows: " + " | ".join(figures))
+            results[name][method] = (wall, cpu)
+            spans = ", ".join(f"{phase} {sec:.1f} s" for phase, sec in LAST_PHASES.items())
+            inserting = total / LAST_PHASES["inserts"]
+            print(f"write {name} {method}: {total:,} rows in {wall:.1f} s "
+                  f"({total / wall:,.0f} rows/s, cpu {cpu:.1f} s; {spans}; "
+                  f"{inserting:,.0f} rows/s while inserting)", flush=True)  # fmt: skip
+    print(f"side by side, {total:,} rows (load average after: {_loadavg()}):")
+    for name, figures in results.items():
+        print(_summary(name, total, figures))
+    _verdicts(counts["members"], counts["engagements"], total, results)
 
 
 if __name__ == "__main__":

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table, insert, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.timeutil import UTCDateTime
 
 if TYPE_CHECKING:
     from domain.db import Database
@@ -33,8 +36,37 @@ Columns = dict[str, list[Any]]
 SQLITE_BULK_CACHE_KIB = 256 * 1024
 
 
+def sqlite_utc_text(value: datetime | None) -> str | None:
+    """What SQLAlchemy stores on SQLite for a UTCDateTime: naive UTC text with microseconds.
+
+    The same text as the type's own bind processor, which goes through two conversions and
+    a format of a dict per value: on a seed's million timestamps, the largest CPU cost of
+    the whole write.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+def postgresql_utc(value: datetime | None) -> datetime | None:
+    """What a UTCDateTime binds on PostgreSQL: an aware UTC datetime (naive taken as UTC)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_UTC_PROCESSORS: dict[str, Callable[[Any], Any]] = {
+    "sqlite": sqlite_utc_text,
+    "postgresql": postgresql_utc,
+}
+
+
 def _processor(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:
     column_type = table.c[name].type
+    if isinstance(column_type, UTCDateTime) and dialect.name in _UTC_PROCESSORS:
+        return _UTC_PROCESSORS[dialect.name]
     processor: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(
         dialect
     )
@@ -46,7 +78,7 @@ def bound_tuples(table: Table, columns: Columns, dialect: Dialect) -> list[tuple
     processed = []
     for name, values in columns.items():
         processor = _processor(table, name, dialect)
-        processed.append(values if processor is None else [processor(v) for v in values])
+        processed.append(values if processor is None else list(map(processor, values)))
     return list(zip(*processed, strict=True))
 
 
