@@ -1,18 +1,24 @@
 """`townsquare apikey list` and `apikey revoke`: the owner's key chores from a shell.
 
-A revocation from the CLI is audited like one through the API, with `cli` as the actor.
+A revocation from the CLI is audited like one through the API, with `cli` as the actor, and
+(when TOWNSQUARE_REDIS_URL names the servers' Redis) announced to them like one through the
+API, so the key's open websockets close at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.settings import REDIS_VARIABLE
+from api.subscriptions.bridge import EventBridge, broadcaster_for
 from domain.audit.scope import AuditScope, audited
 from domain.db import Database, configured_url
 from domain.entities import ApiKey
@@ -47,6 +53,28 @@ async def _keys(database: Database, org: str) -> list[ApiKey]:
 
 
 async def _revoke(database: Database, org: str, key_id: int | None, prefix: str | None) -> ApiKey:
+    async with _announced(database):
+        return await _revoke_in(database, org, key_id, prefix)
+
+
+@asynccontextmanager
+async def _announced(database: Database) -> AsyncIterator[None]:
+    """With TOWNSQUARE_REDIS_URL set, publish what commits to the servers' live channel too,
+    so a revoked key's open websockets close at once instead of at the servers' next recheck."""
+    url = os.environ.get(REDIS_VARIABLE)
+    if not url:
+        yield
+        return
+    bridge = EventBridge(database, broadcaster_for(url), debounce_seconds=0)
+    try:
+        yield
+    finally:
+        await bridge.close()
+
+
+async def _revoke_in(
+    database: Database, org: str, key_id: int | None, prefix: str | None
+) -> ApiKey:
     async with database.session() as session:
         organization = await OrganizationService(session).by_slug(org)
         assert organization.id is not None

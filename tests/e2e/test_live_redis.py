@@ -1,9 +1,10 @@
 """Two `townsquare serve` processes sharing Redis: a mention recorded through one reaches a
 subscriber connected to the other, once, and never another organization's subscriber; a key
-revoked through one closes its socket on the other."""
+revoked through one closes its socket on the other, and so does one revoked from a shell."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -13,11 +14,13 @@ from pathlib import Path
 
 import pytest
 from api_harness import api_db, tenant
-from live_harness import Http, live, until_heard
+from live_harness import Http, live, served, until_heard
 from websockets.exceptions import ConnectionClosed
 
+from api.app import create_app
 from api.ids import encode_id
 from api.loadtest import free_port, wait_until_ready
+from api.settings import TrustSettings
 from domain.db import Database
 from domain.enums import ApiKeyRole
 from domain.services.organizations import OrganizationService
@@ -114,3 +117,33 @@ async def test_a_key_revoked_through_one_server_closes_its_socket_on_another(
                 await client.receive(10.0)
             assert closed.value.rcvd is not None
             assert closed.value.rcvd.code == 4403
+
+
+async def test_a_key_revoked_from_a_shell_closes_its_socket_at_once_through_redis(
+    api_db: Database, database_url: str, redis_url: str
+) -> None:
+    acme = await tenant(api_db, "acme")
+    async with api_db.session() as session:
+        service = OrganizationService(session)
+        issued = await service.issue_key(acme.organization_id, ApiKeyRole.VIEWER)
+        viewer = await service.authenticate(issued.secret)
+    # The server looks keys up again only hourly: only the announcement can close the socket.
+    settings = TrustSettings(redis_url=redis_url, key_recheck_seconds=3600.0)
+    app = create_app(api_db, settings, deliver_webhooks=False)
+    async with served(app) as base, live(base, issued.secret) as client:
+        await client.subscribe("subscription { mentionAdded { id } }")
+        assert await client.quiet(0.5)
+        command = [sys.executable, "-m", "api.cli", "apikey", "revoke", "--org", "acme"]
+        command += ["--id", str(viewer.key_id), "--database", database_url]
+        shell = await asyncio.create_subprocess_exec(
+            *command,
+            env={**os.environ, "TOWNSQUARE_REDIS_URL": redis_url},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await shell.communicate()
+        assert shell.returncode == 0, output.decode()
+        with pytest.raises(ConnectionClosed) as closed:
+            await client.receive(10.0)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4403
