@@ -211,6 +211,15 @@ class Content(SQLModel, table=True):
             "id",
             postgresql_include=["organization_id", "deleted_at"],
         ),
+        # ... and its questions published in a window. Without it, PostgreSQL's generic plan of
+        # that prepared statement walks the index above over every kind of content.
+        Index(
+            "ix_content_community_kind_published",
+            "community_id",
+            "kind",
+            "published_at",
+            postgresql_include=["id", "organization_id", "deleted_at"],
+        ),
     )
 
     id: int | None = _id()

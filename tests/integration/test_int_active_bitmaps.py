@@ -168,6 +168,7 @@ async def test_the_migration_fills_the_bitmaps_from_the_member_days_already_ther
     async with db.engine.begin() as connection:  # as the database stood at revision 0010
         await connection.exec_driver_sql("DROP TABLE active_members_day")
         await connection.exec_driver_sql("DROP INDEX ix_content_community_published")
+        await connection.exec_driver_sql("DROP INDEX ix_content_community_kind_published")
         await connection.exec_driver_sql(
             "CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"
         )
