@@ -36,10 +36,18 @@ class InputIds:
 
     def __init__(self) -> None:
         self._missing = itertools.count(-1, -1)
+        # A batch names the same few objects many times: decode each id once.
+        self._known: dict[tuple[str, str], int] = {}
 
     def of(self, value: strawberry.ID, type_name: str) -> int:
+        found = self._known.get((value, type_name))
+        if found is not None:
+            return found
         row_id = decode_id_of(value, {type_name})
-        return next(self._missing) if row_id is None else row_id
+        if row_id is None:
+            return next(self._missing)
+        self._known[(value, type_name)] = row_id
+        return row_id
 
     def maybe(self, value: strawberry.ID | None, type_name: str) -> int | None:
         return None if value is None else self.of(value, type_name)

@@ -10,6 +10,7 @@ from api.content.types import Content, Engagement
 from api.enums import ContentKind, EngagementKind
 from api.errors import UserError
 from api.ids import encode_id
+from api.inputs import flat_input
 from api.payloads import InputIds, expected_version, perform
 from domain.entities import Content as ContentRow
 from domain.entities import Engagement as EngagementRow
@@ -46,6 +47,7 @@ class ContentDeleteInput:
     id: strawberry.ID
 
 
+@flat_input
 @strawberry.input(description="One member's action on one piece of content.")
 class EngagementRecordInput:
     content_id: strawberry.ID
