@@ -63,6 +63,21 @@ class ContentRepository(TenantRepository[Content]):
             stmt = stmt.where(col(Content.status) == where.status.value)
         return stmt
 
+    async def publication_of(self, row_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
+        """(community id, whether published) of each live content row among `row_ids`: the
+        columns a write needs to check and place engagement, without building entities."""
+        if not row_ids:
+            return {}
+        stmt = select(
+            col(Content.id), col(Content.community_id), col(Content.published_at).is_not(None)
+        ).where(
+            col(Content.organization_id) == self.organization_id,
+            col(Content.id).in_(set(row_ids)),
+            col(Content.deleted_at).is_(None),
+        )
+        rows: Sequence[Any] = (await self.session.execute(stmt)).all()
+        return {row_id: (community, bool(published)) for row_id, community, published in rows}
+
     async def get_live(self, row_ids: Sequence[int]) -> dict[int, Content]:
         rows = await self.get_many(row_ids)
         return {k: v for k, v in rows.items() if v.deleted_at is None}

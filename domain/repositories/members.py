@@ -39,6 +39,17 @@ class MemberRepository(TenantRepository[Member]):
     async def total(self) -> int:
         return await self.count(self.scoped())
 
+    async def followers_of(self, member_ids: Sequence[int]) -> dict[int, int]:
+        """Followers count of each of `member_ids` the organization has (absent: unknown)."""
+        if not member_ids:
+            return {}
+        stmt = select(col(Member.id), col(Member.followers_count)).where(
+            col(Member.organization_id) == self.organization_id,
+            col(Member.id).in_(set(member_ids)),
+        )
+        rows: Sequence[Any] = (await self.session.execute(stmt)).all()
+        return dict(rows)
+
     async def interests_of(self, member_ids: Sequence[int]) -> dict[int, list[MemberInterest]]:
         stmt = (
             select(MemberInterest)
