@@ -30,33 +30,43 @@ def start_guard(context: LiveContext) -> None:
 
 async def _guard(context: LiveContext) -> None:
     principal = context.principal
+    loop = asyncio.get_running_loop()
+    async with context.broadcaster.listen(principal.organization_id) as listener:
+        # An absolute time: a busy organization's events must not keep putting the look off.
+        next_look = loop.time() + context.recheck_seconds
+        while True:
+            try:
+                event = await asyncio.wait_for(anext(listener), _wait(context, next_look))
+            except TimeoutError:
+                next_look = loop.time() + context.recheck_seconds
+                if await _look(context):
+                    return
+                continue
+            if _revokes(event, principal.key_id):
+                await context.close(REVOKED)
+                return
+            if context.expired():
+                await context.close(EXPIRED)
+                return
+
+
+async def _look(context: LiveContext) -> bool:
+    """Look the key up (and the token's expiry); close the socket and say so if it must end."""
     try:
-        async with context.broadcaster.listen(principal.organization_id) as listener:
-            while True:
-                try:
-                    event = await asyncio.wait_for(anext(listener), _wait(context))
-                except TimeoutError:
-                    ending = await context.ended()
-                    if ending is not None:
-                        await context.close(ending)
-                        return
-                    continue
-                if _revokes(event, principal.key_id):
-                    await context.close(REVOKED)
-                    return
-                if context.expired():
-                    await context.close(EXPIRED)
-                    return
-    except asyncio.CancelledError:
-        raise
+        ending = await context.ended()
     except Exception:
-        # A guard that cannot look (database or Redis down) leaves the per-event check on.
-        log.exception("the guard of a live connection stopped")
+        # The database is out of reach: look again next time; events are still checked.
+        log.warning("a live connection's key could not be looked up", exc_info=True)
+        return False
+    if ending is None:
+        return False
+    await context.close(ending)
+    return True
 
 
-def _wait(context: LiveContext) -> float:
-    """Seconds until the next look: the recheck interval, or sooner if the token ends first."""
-    wait = context.recheck_seconds
+def _wait(context: LiveContext, next_look: float) -> float:
+    """Seconds until the next look, or until the token ends if that comes first."""
+    wait = next_look - asyncio.get_running_loop().time()
     if context.expires_at is not None:
         wait = min(wait, (context.expires_at - utcnow()).total_seconds())
     return max(wait, 0.0)

@@ -21,7 +21,8 @@ from api.app import create_app
 from api.ids import encode_id
 from api.settings import TrustSettings
 from api.tokens import AUDIENCE, ISSUER, TokenIssuer
-from domain.db import Database
+from domain import events
+from domain.db import Database, transaction
 from domain.enums import ApiKeyRole
 from domain.services.organizations import OrganizationService, Principal
 from domain.timeutil import utcnow
@@ -204,3 +205,27 @@ async def _revoke_silently(db: Database, key_id: int) -> None:
             text("UPDATE api_key SET revoked_at = CURRENT_TIMESTAMP WHERE id = :id"),
             {"id": key_id},
         )
+
+
+async def test_a_silent_revocation_is_caught_even_while_events_keep_coming(
+    api_db: Database, acme: Tenant
+) -> None:
+    viewer, principal = await key_of(api_db, acme, ApiKeyRole.VIEWER)
+    app = create_app(api_db, settings(recheck=0.5), deliver_webhooks=False)
+    stop = asyncio.Event()
+
+    async def chatter() -> None:
+        """The organization's events, every few milliseconds: the recheck must still come."""
+        while not stop.is_set():
+            async with api_db.session() as session, transaction(session):
+                events.emit(session, organization_id=acme.organization_id, name=events.ALERT_RAISED)
+            await asyncio.sleep(0.02)
+
+    async with served(app) as url, live(url, viewer) as client:
+        talking = asyncio.create_task(chatter())
+        try:
+            await _revoke_silently(api_db, principal.key_id)
+            assert await close_code(client, 10.0) == 4403
+        finally:
+            stop.set()
+            await talking
