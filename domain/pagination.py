@@ -207,8 +207,14 @@ async def fetch_pages_by_parent(
     parent_ids: Sequence[int],
     ordering: Ordering,
     request: PageRequest,
+    plain: bool = False,
 ) -> dict[int, Page[Any]]:
-    """One keyset page per parent in a single query (ROW_NUMBER over each parent's rows)."""
+    """One keyset page per parent in a single query (ROW_NUMBER over each parent's rows).
+
+    `plain` pages hold SQLAlchemy rows of the table's columns (read by attribute, like the
+    entity) instead of entities: for readers that only copy the columns out, building and
+    identity-mapping an entity per row cost more than the statement.
+    """
     request = request.validated()
     pages: dict[int, Page[Any]] = {pid: Page.empty() for pid in parent_ids}
     if request.size == 0 or not parent_ids:
@@ -222,14 +228,14 @@ async def fetch_pages_by_parent(
         .add_columns(rank.label("rank_in_parent"))
         .subquery()
     )
-    row_alias = aliased(model, inner)
-    outer = (
-        select(row_alias)
-        .where(inner.c.rank_in_parent <= request.size + 1)
-        .order_by(inner.c.rank_in_parent)
-    )
+    if plain:
+        outer = select(*(inner.c[column.name] for column in model.__table__.columns))
+    else:
+        outer = select(aliased(model, inner))
+    outer = outer.where(inner.c.rank_in_parent <= request.size + 1).order_by(inner.c.rank_in_parent)
+    found = (await session.execute(outer)).all() if plain else (await session.scalars(outer)).all()
     grouped: dict[int, list[Any]] = {pid: [] for pid in parent_ids}
-    for row in (await session.scalars(outer)).all():
+    for row in found:
         grouped[getattr(row, parent_column.key)].append(row)
     for pid, rows in grouped.items():
         pages[pid] = _assemble(rows, ordering, request)

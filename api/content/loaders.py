@@ -38,7 +38,7 @@ class ContentLoaders:
             return [found.get(i, []) for i in ids]
 
         return cls(
-            content=by_id(lock, content.get_many),
+            content=by_id(lock, content.read_many),
             topic_ids=DataLoader(load_fn=topic_ids),
             engagements=by_id(lock, engagement.get_many),
             content_pages=pages_by_parent(lock, content.pages),

@@ -36,7 +36,7 @@ class MemberLoaders:
             return [found.get(i, []) for i in ids]
 
         return cls(
-            members=by_id(lock, members.get_many),
+            members=by_id(lock, members.read_many),
             interests=DataLoader(load_fn=interests),
             memberships=by_id(lock, members.get_memberships),
             follows=by_id(lock, members.get_follows),

@@ -43,6 +43,26 @@ class TenantRepository(Generic[M]):
         rows = (await self.session.scalars(stmt)).all()
         return {row.id: row for row in rows}
 
+    def plain(self) -> Select[Any]:
+        """The organization's rows as plain rows of the table's columns (see `plain_by_id`)."""
+        table: Any = getattr(self.model, "__table__")  # noqa: B009  (SQLModel declares no type)
+        stmt: Select[Any] = select(*table.columns).where(
+            table.c.organization_id == self.organization_id
+        )
+        return stmt
+
+    async def plain_by_id(
+        self, row_ids: Sequence[int], stmt: Select[Any] | None = None
+    ) -> dict[int, Any]:
+        """Rows by id as SQLAlchemy rows (attributes named as the entity's), for readers that
+        only copy columns out: no entity is built, tracked or identity-mapped."""
+        if not row_ids:
+            return {}
+        query = (stmt if stmt is not None else self.plain()).where(
+            self._column("id").in_(set(row_ids))
+        )
+        return {row.id: row for row in (await self.session.execute(query)).all()}
+
     async def page(self, stmt: Select[Any], ordering: Ordering, request: PageRequest) -> Page[M]:
         return await fetch_page(self.session, stmt, ordering, request)
 
@@ -53,9 +73,17 @@ class TenantRepository(Generic[M]):
         parent_ids: Sequence[int],
         ordering: Ordering,
         request: PageRequest,
-    ) -> dict[int, Page[M]]:
+        plain: bool = False,
+    ) -> dict[int, Page[Any]]:
         return await fetch_pages_by_parent(
-            self.session, self.model, stmt, self._column(parent), parent_ids, ordering, request
+            self.session,
+            self.model,
+            stmt,
+            self._column(parent),
+            parent_ids,
+            ordering,
+            request,
+            plain,
         )
 
     async def count(self, stmt: Select[Any]) -> int:

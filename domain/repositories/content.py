@@ -78,16 +78,23 @@ class ContentRepository(TenantRepository[Content]):
         rows: Sequence[Any] = (await self.session.execute(stmt)).all()
         return {row_id: (community, bool(published)) for row_id, community, published in rows}
 
+    async def live_plain(self, row_ids: Sequence[int]) -> dict[int, Any]:
+        """Live content by id as plain rows (see `TenantRepository.plain_by_id`)."""
+        return await self.plain_by_id(
+            row_ids, self.plain().where(col(Content.deleted_at).is_(None))
+        )
+
     async def get_live(self, row_ids: Sequence[int]) -> dict[int, Content]:
         rows = await self.get_many(row_ids)
         return {k: v for k, v in rows.items() if v.deleted_at is None}
 
     async def pages_for(
         self, parent: str, parent_ids: Sequence[int], where: ContentFilter, request: PageRequest
-    ) -> dict[int, Page[Content]]:
+    ) -> dict[int, Page[Any]]:
+        """Plain rows (see `TenantRepository.plain_by_id`): pages are only read."""
         ordering = REPLY_ORDER if parent == "parent_id" else CONTENT_ORDER
         return await self.pages_by_parent(
-            self.filtered(where), parent, parent_ids, ordering, request
+            self.filtered(where), parent, parent_ids, ordering, request, plain=True
         )
 
     async def counts_for(
@@ -148,9 +155,10 @@ class EngagementRepository(TenantRepository[Engagement]):
 
     async def pages_for(
         self, parent: str, parent_ids: Sequence[int], where: EngagementFilter, request: PageRequest
-    ) -> dict[int, Page[Engagement]]:
+    ) -> dict[int, Page[Any]]:
+        """Plain rows (see `TenantRepository.plain_by_id`): pages are only read."""
         return await self.pages_by_parent(
-            self.filtered(where), parent, parent_ids, ENGAGEMENT_ORDER, request
+            self.filtered(where), parent, parent_ids, ENGAGEMENT_ORDER, request, plain=True
         )
 
     async def counts_for(

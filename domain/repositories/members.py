@@ -108,9 +108,10 @@ class MembershipRepository(TenantRepository[Membership]):
 
     async def pages_for(
         self, parent: str, parent_ids: Sequence[int], where: MembershipFilter, request: PageRequest
-    ) -> dict[int, Page[Membership]]:
+    ) -> dict[int, Page[Any]]:
+        """Plain rows (see `TenantRepository.plain_by_id`): pages are only read."""
         return await self.pages_by_parent(
-            self.filtered(where), parent, parent_ids, MEMBERSHIP_ORDER, request
+            self.filtered(where), parent, parent_ids, MEMBERSHIP_ORDER, request, plain=True
         )
 
     async def counts_for(

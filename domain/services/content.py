@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -193,9 +194,13 @@ class ContentService:
     async def get_many(self, content_ids: Sequence[int]) -> dict[int, Content]:
         return await self.repo.get_live(content_ids)
 
+    async def read_many(self, content_ids: Sequence[int]) -> dict[int, Any]:
+        """Live content by id as plain rows, for readers (the API's loaders)."""
+        return await self.repo.live_plain(content_ids)
+
     async def pages(
         self, parent: str, parent_ids: Sequence[int], where: ContentFilter, request: PageRequest
-    ) -> dict[int, Page[Content]]:
+    ) -> dict[int, Page[Any]]:
         return await self.repo.pages_for(parent, parent_ids, where, request)
 
     async def counts(

@@ -130,7 +130,7 @@ class EngagementService:
 
     async def pages(
         self, parent: str, parent_ids: Sequence[int], where: EngagementFilter, request: PageRequest
-    ) -> dict[int, Page[Engagement]]:
+    ) -> dict[int, Page[Any]]:
         return await self.repo.pages_for(parent, parent_ids, where, request)
 
     async def counts(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,6 +130,10 @@ class MemberService:
     async def get_many(self, member_ids: Sequence[int]) -> dict[int, Member]:
         return await self.repo.get_many(member_ids)
 
+    async def read_many(self, member_ids: Sequence[int]) -> dict[int, Any]:
+        """Members by id as plain rows, for readers (the API's loaders)."""
+        return await self.repo.plain_by_id(member_ids)
+
     async def page(self, request: PageRequest) -> Page[Member]:
         return await self.repo.list_page(request)
 
@@ -195,7 +200,7 @@ class MemberService:
 
     async def membership_pages(
         self, parent: str, parent_ids: Sequence[int], where: MembershipFilter, request: PageRequest
-    ) -> dict[int, Page[Membership]]:
+    ) -> dict[int, Page[Any]]:
         return await self.memberships.pages_for(parent, parent_ids, where, request)
 
     async def membership_counts(
