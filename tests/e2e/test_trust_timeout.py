@@ -1,8 +1,10 @@
 """The request time limit: a request running past it is cut off, answered 503 `TIMEOUT`, and
-has written nothing, wherever the cut falls; a request within it is untouched."""
+has written nothing, wherever the cut falls (before its first statement, or inside its
+transaction while a statement waits on a lock); a request within it is untouched."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from api_harness import Tenant, acme, api_db, row_counts
+from sqlalchemy import text
 
 from api.app import create_app
 from api.settings import REQUEST_TIMEOUT_VARIABLE, TrustSettings, request_timeout
@@ -23,6 +26,9 @@ INGEST = """mutation I($input: MentionsIngestInput!) {
 CREATE = """mutation($name: String!) {
   communityCreate(input: {name: $name, platform: FORUM, visibility: PUBLIC}) {
     community { id } userErrors { code } } }"""
+UPDATE = """mutation($id: ID!, $name: String!) {
+  communityUpdate(input: {id: $id, name: $name}) { community { name } userErrors { code } } }"""
+NAME = "query($id: ID!) { node(id: $id) { ... on Community { name } } }"
 BATCH = 100
 
 
@@ -77,7 +83,9 @@ async def test_a_cut_off_ingest_is_all_or_nothing_wherever_the_cut_falls(
     api_db: Database, acme: Tenant
 ) -> None:
     cut = 0
-    for limit in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3):
+    # From before the first statement to after the commit: on the project's box 10 ms cut
+    # the ingest off and 30 ms let it finish, so the steps between cut it mid-transaction.
+    for limit in (0.001, 0.003, 0.01, 0.013, 0.016, 0.02, 0.025, 0.03, 0.04, 0.1, 0.3):
         before = await row_counts(api_db)
         async with client_with_limit(api_db, limit) as client:
             response = await post(client, acme.key, INGEST, input=mentions(f"t{limit}"))
@@ -111,3 +119,26 @@ def test_a_negative_time_limit_is_refused_at_startup(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(REQUEST_TIMEOUT_VARIABLE, "-1")
     with pytest.raises(ValueError, match=REQUEST_TIMEOUT_VARIABLE):
         request_timeout()
+
+
+async def test_a_write_stuck_behind_a_lock_is_cut_off_mid_transaction_and_rolled_back(
+    api_db: Database, acme: Tenant
+) -> None:
+    if api_db.engine.dialect.name != "postgresql":
+        pytest.skip("a row lock another transaction holds is a PostgreSQL setting")
+    async with client_with_limit(api_db, 30.0) as client:
+        made = await post(client, acme.key, CREATE, name="Locked")
+    community = made.json()["data"]["communityCreate"]["community"]["id"]
+    before = await row_counts(api_db)
+    async with api_db.engine.connect() as locker:
+        # Another transaction holds the community's row: the update waits on the lock, inside
+        # the request's transaction, until the time limit cuts it off.
+        await locker.execute(text("SELECT id FROM community WHERE name = 'Locked' FOR UPDATE"))
+        async with client_with_limit(api_db, 0.5) as client, asyncio.timeout(20):
+            response = await post(client, acme.key, UPDATE, id=community, name="Changed")
+        assert timed_out(response)
+        await locker.rollback()
+    assert await row_counts(api_db) == before
+    async with client_with_limit(api_db, 30.0) as client:
+        read = await post(client, acme.key, NAME, id=community)
+    assert read.json()["data"]["node"]["name"] == "Locked"
