@@ -9,13 +9,16 @@ then asks
 `community.metrics` for the busiest community, 90 days at DAY granularity, over HTTP through
 the ASGI app (one worker, in process), `--requests` times. Beside it, the baseline: the same
 counts computed by scanning raw engagement for that community and window (what a dashboard
-without rollups has to do), timed the same way. Target: p95 < 50 ms for the API.
+without rollups has to do), timed the same way. Then the one figure the bitmaps changed, side by
+side: the window's distinct active members as a count(DISTINCT) over its member-days (before)
+and as the union of its daily bitmaps (now). Target: p95 < 50 ms for the API.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import statistics
 import sys
@@ -25,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -36,7 +39,11 @@ from domain.db import Database
 from domain.demo import DemoSpec, seed_demo
 from domain.entities import Engagement, Organization
 from domain.enums import ApiKeyRole
+from domain.metrics.report import STICKINESS_DAYS
+from domain.metrics.window import Window
+from domain.repositories.metrics import MetricsRepository, Scope
 from domain.rollups.rebuild import day_expression
+from domain.rollups.tables import MemberActivityDay
 from domain.schema_version import upgrade
 from domain.services.organizations import OrganizationService
 from domain.timeutil import utcnow
@@ -99,6 +106,42 @@ async def vacuum(database: Database) -> None:
         await autocommit.exec_driver_sql("VACUUM ANALYZE")
 
 
+async def backend_seconds(database: Database) -> dict[int, float]:
+    """CPU seconds each server process of this database has used (a local server only)."""
+    async with database.engine.connect() as connection:
+        pids = (
+            await connection.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+        ).all()
+    return {int(pid): seconds for pid in pids if (seconds := process_seconds(pid)) is not None}
+
+
+def process_seconds(pid: int) -> float | None:
+    """User and system CPU seconds of a local process (fields 14 and 15 of /proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_per_request(  # type: ignore[no-untyped-def]
+    database: Database, call: Callable[[], Awaitable[None]], runs: int
+):
+    """CPU milliseconds per call, this process's and the database server's: what a call costs
+    whatever else the machine runs (wall time on a shared machine mostly measures the others).
+    """
+    before, started = await backend_seconds(database), time.process_time()
+    for _ in range(runs):
+        await call()
+    python = time.process_time() - started
+    after = await backend_seconds(database)
+    server = sum(used - before.get(pid, 0.0) for pid, used in after.items())
+    return 1000 * python / runs, 1000 * server / runs
+
+
 async def busiest(database: Database, organization_id: int) -> tuple[int, int]:
     async with database.session() as session:
         total = await session.scalar(
@@ -143,6 +186,35 @@ def baseline(database: Database, community_id: int, start: datetime, end: dateti
     return run
 
 
+def distinct_actives(  # type: ignore[no-untyped-def]
+    database: Database, organization_id: int, community_id: int, start: datetime, end: datetime
+):
+    """The window's distinct active members (and its trailing 30 days'): before, a
+    count(DISTINCT) over its member-days; now, the union of its daily bitmaps."""
+    window = Window(start.date(), (end - timedelta(days=1)).date())
+    trailing = window.trailing(STICKINESS_DAYS)
+    activity = MemberActivityDay.__table__  # type: ignore[attr-defined]
+    late = case((activity.c.day >= trailing.first, activity.c.member_id), else_=None)
+    counted = select(
+        func.count(activity.c.member_id.distinct()), func.count(late.distinct())
+    ).where(
+        activity.c.organization_id == organization_id,
+        activity.c.community_id == community_id,
+        activity.c.day.between(window.first, window.last),
+    )
+
+    async def member_days() -> None:
+        async with database.session() as session:
+            (await session.execute(counted)).all()
+
+    async def bitmaps() -> None:
+        async with database.session() as session:
+            repo = MetricsRepository(session, organization_id)
+            await repo.distinct_active(Scope.COMMUNITY, [community_id], window, trailing)
+
+    return member_days, bitmaps
+
+
 async def main(arguments: argparse.Namespace) -> None:
     database = Database(arguments.database, pool_size=4)
     try:
@@ -173,15 +245,26 @@ async def main(arguments: argparse.Namespace) -> None:
                     raise RuntimeError(f"the metrics query failed: {body}")
 
             api = await timed(ask, arguments.requests)
+            python_ms, server_ms = await cpu_per_request(database, ask, arguments.requests)
         raw = await timed(baseline(database, community_id, start, end), arguments.requests)
+        member_days, bitmaps = distinct_actives(database, organization_id, community_id, start, end)
+        before = await timed(member_days, arguments.requests)
+        after = await timed(bitmaps, arguments.requests)
         print(
             f"python {platform.python_version()}, {str(version).split(',')[0]}, "
             f"{total:,} engagements, community.metrics 90 days x DAY, {arguments.requests} runs"
         )
-        for name, values in (("API, rollups (HTTP/ASGI)", api), ("baseline, raw scan (SQL)", raw)):
+        for name, values in (
+            ("API, rollups (HTTP/ASGI)", api),
+            ("baseline, raw scan (SQL)", raw),
+            ("actives, count(DISTINCT)", before),
+            ("actives, bitmap union", after),
+        ):
             print(f"{name:<26} p50 {1000 * statistics.median(values):7.1f} ms   "
                   f"p95 {1000 * percentile(values, 0.95):7.1f} ms   "
                   f"max {1000 * max(values):7.1f} ms")  # fmt: skip
+        print(f"API CPU per request: Python {python_ms:.1f} ms + PostgreSQL {server_ms:.1f} ms "
+              f"(another {arguments.requests} requests)")  # fmt: skip
     finally:
         await database.dispose()
 
