@@ -39,22 +39,25 @@ def _scenario(members: int, days: int) -> Scenario:
     return builtin_scenario("quality-vs-quantity").resized(members=members, days=days)
 
 
-def bench_huge(members: int, days: int) -> None:
-    scenario = _scenario(members, days)
-    start = time.perf_counter()
-    result = run(scenario, "quality", 1)
-    seconds = time.perf_counter() - start
-    member_days = float(result.daily["audience"].sum())
-    print(f"huge: {members:,} members x {days} days, 1 strategy, 1 seed: {seconds:.1f} s, "
-          f"peak RSS {peak_rss_gib():.2f} GiB, {member_days / seconds:,.0f} member-days/s "
-          f"(final audience {result.summary['audience']:,.0f})")  # fmt: skip
-
-
 def _loadavg() -> str:
     try:
         return Path("/proc/loadavg").read_text().split(" ")[0]
     except OSError:
         return "?"
+
+
+def bench_huge(members: int, days: int) -> None:
+    scenario = _scenario(members, days)
+    load = _loadavg()
+    start, cpu = time.perf_counter(), time.process_time()
+    result = run(scenario, "quality", 1)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    member_days = float(result.daily["audience"].sum())
+    print(f"huge: {members:,} members x {days} days, 1 strategy, 1 seed: {seconds:.1f} s "
+          f"(CPU {cpu:.1f} s), peak RSS {peak_rss_gib():.2f} GiB, "
+          f"{member_days / seconds:,.0f} member-days/s (final audience "
+          f"{result.summary['audience']:,.0f}); "
+          f"load average {load} before, {_loadavg()} after")  # fmt: skip
 
 
 def bench_sweep(members: int, days: int, seeds: int, workers: int) -> None:
