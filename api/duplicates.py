@@ -49,31 +49,43 @@ def worst_duplicate(document: DocumentNode) -> Duplicate | None:
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    worst: Duplicate | None = None
-    for definition in document.definitions:
-        if not isinstance(definition, OperationDefinitionNode):
-            continue
-        for found in _duplicates(definition.selection_set, fragments, frozenset()):
-            if worst is None or found.count > worst.count:
-                worst = found
+    memo: dict[int, Duplicate | None] = {}
+    found = [
+        _worst_in(definition.selection_set, fragments, memo)
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    ]
+    return _worse(*found)
+
+
+def _worst_in(
+    selection_set: SelectionSetNode, fragments: Fragments, memo: dict[int, Duplicate | None]
+) -> Duplicate | None:
+    """The worst key of this selection set and of every selection set below it.
+
+    Each selection set of the document is counted once (`memo`, by node): a fragment spread
+    in many places, or fragments spreading each other in a chain, would otherwise be walked
+    once per path to them, exponentially many. This runs before validation, so before the
+    depth limit too; a cycle of fragments (invalid, refused by validation) ends at the memo.
+    """
+    if id(selection_set) in memo:
+        return memo[id(selection_set)]
+    memo[id(selection_set)] = None
+    counts: Counter[tuple[str | None, str]] = Counter()
+    below: list[Duplicate | None] = []
+    for condition, field in _collect(selection_set, fragments, None, set()):
+        counts[(condition, field.alias.value if field.alias else field.name.value)] += 1
+        if field.selection_set is not None:
+            below.append(_worst_in(field.selection_set, fragments, memo))
+    here = _worst_key(counts)
+    worst = _worse(here if here is not None and here.count > 1 else None, *below)
+    memo[id(selection_set)] = worst
     return worst
 
 
-def _duplicates(
-    selection_set: SelectionSetNode, fragments: Fragments, path: frozenset[str]
-) -> Iterator[Duplicate]:
-    """The worst key of this selection set, then of every field's own selection set."""
-    counts: Counter[tuple[str | None, str]] = Counter()
-    children: list[tuple[SelectionSetNode, frozenset[str]]] = []
-    for condition, field, spread_path in _collect(selection_set, fragments, None, path, set()):
-        counts[(condition, field.alias.value if field.alias else field.name.value)] += 1
-        if field.selection_set is not None:
-            children.append((field.selection_set, spread_path))
-    found = _worst_key(counts)
-    if found is not None and found.count > 1:
-        yield found
-    for child, child_path in children:
-        yield from _duplicates(child, fragments, child_path)
+def _worse(*found: Duplicate | None) -> Duplicate | None:
+    present = [d for d in found if d is not None]
+    return max(present, key=lambda d: d.count) if present else None
 
 
 def _worst_key(counts: Counter[tuple[str | None, str]]) -> Duplicate | None:
@@ -97,26 +109,24 @@ def _collect(
     selection_set: SelectionSetNode,
     fragments: Fragments,
     condition: str | None,
-    path: frozenset[str],
     visited: set[str],
-) -> Iterator[tuple[str | None, FieldNode, frozenset[str]]]:
+) -> Iterator[tuple[str | None, FieldNode]]:
     """The fields of one level, fragments flattened (each named fragment once, as execution
-    collects it), with the type condition they sit under. `path` holds the fragments being
-    expanded above, so a (invalid) cycle of fragments ends instead of recursing forever."""
+    collects it, which also ends a cycle of spreads), with the type condition they sit under."""
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
-            yield condition, selection, path
+            yield condition, selection
         elif isinstance(selection, InlineFragmentNode):
             inner = selection.type_condition.name.value if selection.type_condition else condition
-            yield from _collect(selection.selection_set, fragments, inner, path, visited)
+            yield from _collect(selection.selection_set, fragments, inner, visited)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = fragments.get(name)
-            if fragment is None or name in visited or name in path:
+            if fragment is None or name in visited:
                 continue
             visited.add(name)
             inner = fragment.type_condition.name.value
-            yield from _collect(fragment.selection_set, fragments, inner, path | {name}, visited)
+            yield from _collect(fragment.selection_set, fragments, inner, visited)
 
 
 class MaxDuplicateFields(SchemaExtension):

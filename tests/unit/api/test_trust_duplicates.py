@@ -52,3 +52,16 @@ def test_a_cycle_of_fragments_ends_instead_of_recursing_forever() -> None:
         "fragment B on Organization { name ...A }"
     )
     assert worst(query) is None
+
+
+def test_a_chain_of_fragments_each_spread_twice_is_counted_once_per_selection_set() -> None:
+    # Walked once per path, 40 fragments each spreading the next in two fields would be 2^40
+    # walks, and this check runs before validation and its depth limit.
+    chain = " ".join(
+        f"fragment F{i} on Organization {{ a: name b: name x: viewer {{ ...F{i + 1} }} "
+        f"y: viewer {{ ...F{i + 1} }} }}"
+        for i in range(40)
+    )
+    last = "fragment F40 on Organization { name name }"
+    query = f"{{ viewer {{ organization {{ ...F0 }} }} }} {chain} {last}"
+    assert worst(query) == Duplicate("name", 2)
