@@ -73,3 +73,15 @@ def counts_by_parent(lock: asyncio.Lock, fetch: FetchCounts) -> DataLoader[Count
         return [found[key] for key in keys]
 
     return DataLoader(load_fn=load)
+
+
+def cached(loader: DataLoader[Any, T], key: Any) -> tuple[bool, T | None]:
+    """(True, value) when `loader` already holds `key`'s value, else (False, None).
+
+    A field whose row was batched earlier in the request can then answer synchronously:
+    no awaitable for graphql-core to gather, no task for the event loop to run.
+    """
+    future = loader.cache_map.get(key) if loader.cache else None
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return False, None
+    return True, future.result()

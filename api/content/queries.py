@@ -13,6 +13,7 @@ from api.content.types import (
     EngagementConnection,
     EngagementFilter,
 )
+from api.selection import item_selects
 from domain.pagination import PageRequest
 from domain.repositories.content import ContentFilter as DomainContentFilter
 from domain.repositories.content import EngagementFilter as DomainEngagementFilter
@@ -29,6 +30,11 @@ async def content_of(
     loaders = info.context.loaders.content
     domain_filter = where.to_domain() if where is not None else DomainContentFilter()
     page = await loaders.content_pages.load((parent, parent_id, domain_filter, request))
+    if item_selects(info, "author"):
+        # One batch for every page's authors now, so each item's `author` answers from the
+        # loader's cache without an awaitable of its own.
+        authors = {row.author_id for row in page.items if row.author_id is not None}
+        await info.context.loaders.members.members.load_many(authors)
     return from_page(
         ContentConnection,
         page,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 
+from api.batching import cached
 from api.connections import Connection, page_request
 from api.enums import ContentKind, ContentStatus, EngagementKind
 from api.ids import decode_id_of
@@ -28,6 +29,16 @@ COMMUNITIES_TYPES = "api.communities.types"
 MEMBERS_TYPES = "api.members.types"
 # No row has this id: a filter naming a topic the caller cannot see matches nothing.
 NO_TOPIC = -1
+
+
+def _member_of(row: Any) -> Any:
+    from api.members.types import Member
+
+    return None if row is None else Member.from_row(row)
+
+
+async def _member(pending: Awaitable[Any]) -> Any:
+    return _member_of(await pending)
 
 
 @strawberry.type(description="A post, article, comment, reply, question, answer or announcement.")
@@ -98,15 +109,18 @@ class Content(relay.Node):
         return Community.from_row(row)
 
     @strawberry.field(description="Who wrote it; null for the brand's own or a removed author.")
-    async def author(
+    def author(
         self, info: strawberry.Info
     ) -> Annotated[Member, strawberry.lazy(MEMBERS_TYPES)] | None:
-        from api.members.types import Member
-
+        # Synchronous when the page's authors were batched already (`content_of` loads them
+        # with the page); otherwise an awaitable, which graphql-core awaits like an async field.
         if self.author_id is None:
             return None
-        row = await info.context.loaders.members.members.load(self.author_id)
-        return None if row is None else Member.from_row(row)
+        loader = info.context.loaders.members.members
+        hit, row = cached(loader, self.author_id)
+        if not hit:
+            return _member(loader.load(self.author_id))  # type: ignore[return-value]
+        return _member_of(row)
 
     @strawberry.field(description="The campaign it is part of, if any.")
     async def campaign(

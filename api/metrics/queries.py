@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-
 import strawberry
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
+from graphql import GraphQLError
 
 from api.enums import MetricsGranularity as Granularity
 from api.errors import query_error
 from api.metrics.types import MetricsReport, MetricsWindowInput, metrics_query
 from api.permissions import READERS
+from api.selection import fields_of, selected_fields
 from domain.errors import DomainError
 from domain.metrics.report import KPI_NAMES
 from domain.repositories.metrics import Scope
@@ -53,9 +45,8 @@ async def metrics_of(
 def selected(info: strawberry.Info) -> tuple[frozenset[str] | None, bool]:
     """What the report's selection reads: the summary's KPIs (None: all, as a comparison
     compares every KPI) and whether the series; through fragments, and erring towards more."""
-    raw = info._raw_info
-    fragments = raw.fragments
-    fields = [f for node in raw.field_nodes for f in _fields(node.selection_set, fragments)]
+    fragments = info._raw_info.fragments
+    fields = selected_fields(info)
     names = {field.name.value for field in fields}
     if "comparison" in names:
         return None, "series" in names
@@ -63,21 +54,7 @@ def selected(info: strawberry.Info) -> tuple[frozenset[str] | None, bool]:
         KPI_FIELDS[kpi.name.value]
         for field in fields
         if field.name.value == "summary"
-        for kpi in _fields(field.selection_set, fragments)
+        for kpi in fields_of(field.selection_set, fragments)
         if kpi.name.value in KPI_FIELDS
     }
     return frozenset(kpis), "series" in names
-
-
-def _fields(
-    selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode]
-) -> Iterator[FieldNode]:
-    for selection in selection_set.selections if selection_set else ():
-        if isinstance(selection, FieldNode):
-            yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, fragments)
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                yield from _fields(fragment.selection_set, fragments)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from api_harness import Api, Tenant, acme, api, api_db, counting_statements, http
 
+from api.ids import encode_id
 from domain.db import Database
-from domain.enums import MembershipRole, Platform, Visibility
+from domain.enums import ContentKind, MembershipRole, Platform, Visibility
 from domain.services.communities import CommunityDraft, CommunityService
+from domain.services.content import ContentDraft, ContentService
 from domain.services.members import MemberDraft, MemberService, MembershipDraft
 
 __all__ = ["acme", "api", "api_db", "http"]
@@ -73,3 +75,77 @@ async def test_the_nested_query_issues_as_many_statements_for_20x10_as_for_5x3(
     assert large == small, f"5x3 took {small} statements, 20x10 took {large}"
     # key, communities page and count, memberships page and count, members, interests
     assert large <= 8, f"the nested query took {large} statements"
+
+
+THREAD = """
+query Thread($id: ID!) {
+  node(id: $id) {
+    ... on Content {
+      author { handle }
+      replies(first: 10) { ...Replies }
+    }
+  }
+}
+fragment Replies on ContentConnection {
+  edges { node { body ... on Content { author { handle } } } }
+}
+"""
+
+BARE_THREAD = """
+query Bare($id: ID!) { node(id: $id) { ... on Content { replies(first: 10) { nodes { body } } } } }
+"""
+
+
+async def thread(database: Database, tenant: Tenant) -> str:
+    async with database.session() as session:
+        members = MemberService(session, tenant.organization_id)
+        people = [await members.create(MemberDraft(f"author-{i}", f"A {i}")) for i in range(4)]
+        community = await CommunityService(session, tenant.organization_id).create(
+            CommunityDraft("Forum", Platform.FORUM, Visibility.PUBLIC)
+        )
+        content = ContentService(session, tenant.organization_id)
+        assert community.id is not None
+        post = await content.publish(
+            ContentDraft(community.id, ContentKind.POST, "Hi", author_id=people[0].id)
+        )
+        for i in range(6):
+            await content.publish(
+                ContentDraft(
+                    community.id,
+                    ContentKind.REPLY,
+                    f"reply {i}",
+                    author_id=people[i % 4].id if i != 5 else None,
+                    parent_id=post.id,
+                )
+            )
+    assert post.id is not None
+    return encode_id("Content", post.id)
+
+
+async def test_reply_authors_come_with_the_page_and_only_when_selected(
+    api: Api, api_db: Database, acme: Tenant
+) -> None:
+    post = await thread(api_db, acme)
+    await api.data("{ viewer { role } }")  # the first request of a key stamps its last use
+
+    with counting_statements(api_db) as with_authors:
+        data = await api.data(THREAD, id=post)
+    with counting_statements(api_db) as without_authors:
+        bare = await api.data(BARE_THREAD, id=post)
+
+    node = data["node"]
+    assert node["author"] == {"handle": "author-0"}
+    replies = [edge["node"] for edge in node["replies"]["edges"]]
+    assert [r["author"] for r in replies] == [
+        {"handle": "author-0"},
+        {"handle": "author-1"},
+        {"handle": "author-2"},
+        {"handle": "author-3"},
+        {"handle": "author-0"},
+        None,
+    ]
+    assert len(bare["node"]["replies"]["nodes"]) == 6
+    members = [s for s in with_authors if "FROM member" in s]
+    # The post's author and the page's authors: at most two member reads, none without them.
+    assert 1 <= len(members) <= 2, members
+    assert not [s for s in without_authors if "FROM member" in s], without_authors
