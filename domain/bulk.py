@@ -10,6 +10,10 @@ the fastest path the connection allows:
 - `method="executemany"`: SQLAlchemy's `insert()` executemany, the baseline the benchmark
   compares against.
 
+Inside `bulk_mode` on PostgreSQL, a table that is empty when its first rows arrive by COPY is
+loaded the way pg_restore loads one: its secondary indexes are dropped, the rows copied, and
+the indexes built again once at the end of the bulk write, in the same transaction.
+
 Values go through each column type's bind processor first, so what lands in the table is
 exactly what an ordinary insert would have stored (e.g. UTC datetimes on SQLite).
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -34,6 +39,11 @@ if TYPE_CHECKING:
 WriteMethod = Literal["bulk", "executemany"]
 Columns = dict[str, list[Any]]
 SQLITE_BULK_CACHE_KIB = 256 * 1024
+# Memory for each index build at the end of a bulk write: a sort that fits in memory instead of
+# spilling to disk (PostgreSQL's default is 64MB). Per build, not shared, and only for the
+# length of the seed transaction.
+INDEX_BUILD_MEMORY = "512MB"
+_DEFERRED_KEY = "townsquare.bulk.deferred_indexes"
 
 
 def sqlite_utc_text(value: datetime | None) -> str | None:
@@ -92,6 +102,7 @@ async def _copy(connection: AsyncConnection, table: Table, columns: Columns) -> 
     driver = _asyncpg_connection(raw)
     if driver is None or await _row_security_active(connection, table):
         return False
+    await _defer_indexes(connection, table)
     records = bound_tuples(table, columns, connection.dialect)
     await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
     return True
@@ -104,6 +115,70 @@ async def _row_security_active(connection: AsyncConnection, table: Table) -> boo
         text("SELECT row_security_active(:table)"), {"table": table.name}
     )
     return bool(active)
+
+
+@dataclass
+class _DeferredIndexes:
+    """The indexes a bulk write dropped, to build again before it ends."""
+
+    seen: set[str] = field(default_factory=set)
+    definitions: list[str] = field(default_factory=list)
+
+
+# A table's secondary indexes: neither unique (the writer and its callers may rely on unique
+# keys holding row by row) nor backing a constraint (primary keys, exclusion constraints).
+_SECONDARY_INDEXES = text(
+    """
+    SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+    FROM pg_index AS i
+    WHERE i.indrelid = CAST(:table AS regclass)
+      AND NOT i.indisunique AND NOT i.indisprimary
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.conindid = i.indexrelid)
+    ORDER BY i.indexrelid
+    """
+)
+
+
+async def _defer_indexes(connection: AsyncConnection, table: Table) -> None:
+    """Drop `table`'s secondary indexes if a bulk write is loading it from empty.
+
+    Maintaining an index row by row costs a random page visit per row and key (the engagement
+    table's three random-key indexes were most of the server's time); one sorted build at the
+    end costs a fraction of that. Only for a table empty when its first rows arrive: one that
+    holds other organizations' rows would be re-indexed whole for one organization's seed.
+    A concurrent writer cannot slip rows past: DROP INDEX waits for its exclusive lock, and
+    the build indexes whatever the table holds. The drop, the copies and the build share the
+    caller's transaction, so a failed seed rolls back to the old indexes. The definitions are
+    the database's own (`pg_get_indexdef`), so names, columns, INCLUDE lists and predicates
+    come back exactly as they were.
+    """
+    deferred: _DeferredIndexes | None = connection.info.get(_DEFERRED_KEY)
+    if deferred is None or table.name in deferred.seen:
+        return
+    deferred.seen.add(table.name)
+    quote = connection.dialect.identifier_preparer.quote
+    if await connection.scalar(text(f"SELECT EXISTS (SELECT 1 FROM {quote(table.name)})")):
+        return
+    indexes = (await connection.execute(_SECONDARY_INDEXES, {"table": table.name})).all()
+    if not indexes:
+        return
+    try:
+        # Only the table's owner may drop its indexes; any other role loads with them in place.
+        async with connection.begin_nested():
+            for name, _ in indexes:
+                await connection.exec_driver_sql(f"DROP INDEX {name}")
+    except DBAPIError:
+        return
+    deferred.definitions.extend(definition for _, definition in indexes)
+
+
+async def _build_deferred_indexes(connection: AsyncConnection, deferred: _DeferredIndexes) -> None:
+    if not deferred.definitions:
+        return
+    await connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+    for definition in deferred.definitions:
+        await connection.exec_driver_sql(definition)
+    deferred.definitions.clear()
 
 
 async def _driver_executemany(connection: AsyncConnection, table: Table, columns: Columns) -> None:
@@ -165,15 +240,30 @@ async def bulk_mode(connection: AsyncConnection) -> AsyncIterator[None]:
 
     SQLite: a large page cache. Random index keys (members, content) touch pages all over each
     index; with SQLite's default 2 MiB cache every insert reads and evicts them, which halves
-    the insert speed. PostgreSQL: no foreign-key triggers when the role may turn them off.
+    the insert speed. PostgreSQL: no foreign-key triggers when the role may turn them off;
+    tables loaded from empty get their secondary indexes built once, at the end (see
+    `_defer_indexes`); and the commit does not wait for the WAL flush.
+
+    If the block raises, nothing more is run: the transaction is failing, and its rollback
+    restores the dropped indexes and the settings.
     """
     if connection.dialect.name == "postgresql":
         skipped = await _skip_reference_checks(connection)
+        # Safe for a bulk write: a server crash just after the commit can lose the transaction,
+        # but only whole (never part of it, and nothing else: the setting ends with it), and a
+        # lost seed is simply run again.
+        await connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        deferred = _DeferredIndexes()
+        connection.info[_DEFERRED_KEY] = deferred
         try:
             yield
         finally:
-            if skipped:
-                await connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
+            connection.info.pop(_DEFERRED_KEY, None)
+        # Only after a block that succeeded: after an error the transaction is failing (any
+        # statement would raise over the error), and its rollback undoes settings and drops.
+        await _build_deferred_indexes(connection, deferred)
+        if skipped:
+            await connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
         return
     if connection.dialect.name != "sqlite":
         yield
