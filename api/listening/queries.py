@@ -18,6 +18,7 @@ from api.listening.types import (
     MentionConnection,
     MentionFilter,
 )
+from api.selection import item_selects
 from domain.listening.repositories import MentionFilter as DomainMentionFilter
 from domain.pagination import PageRequest
 
@@ -53,6 +54,10 @@ class ListeningQuery:
         where = filter.to_domain() if filter is not None else DomainMentionFilter()
         request = page_request(first, after, last, before)
         page = await or_query_error(lambda: context.run(service.inbox, where, request))
+        if item_selects(info, "author"):
+            # One batch of the page's authors now, so each mention's author answers at once.
+            authors = {row.author_member_id for row in page.items} - {None}
+            await context.loaders.members.members.load_many(authors)
         return from_page(
             MentionConnection,
             page,

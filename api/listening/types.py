@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
+from api.batching import cached
 from api.connections import Connection, page_request
 from api.ids import decode_id_of
 from api.listening.enums import (
@@ -37,11 +38,23 @@ NO_TOPIC = -1
 
 
 async def _member(info: strawberry.Info, member_id: int | None) -> Any:
-    from api.members.types import Member
-
     if member_id is None:
         return None
-    row = await info.context.loaders.members.members.load(member_id)
+    return _as_member(await info.context.loaders.members.members.load(member_id))
+
+
+def _member_now(info: strawberry.Info, member_id: int | None) -> Any:
+    """The member at once when the request's loader holds it already (a page batched its
+    members), else an awaitable of it, which graphql-core awaits like an async field's."""
+    if member_id is None:
+        return None
+    hit, row = cached(info.context.loaders.members.members, member_id)
+    return _as_member(row) if hit else _member(info, member_id)
+
+
+def _as_member(row: Any) -> Any:
+    from api.members.types import Member
+
     return None if row is None else Member.from_row(row)
 
 
@@ -101,10 +114,11 @@ class Mention(relay.Node):
         return await load_nodes(info.context.loaders.listening.mentions, cls.from_row, node_ids)
 
     @strawberry.field(description="The author when it is a known member; null for a bare handle.")
-    async def author(
+    def author(
         self, info: strawberry.Info
     ) -> Annotated[Member, strawberry.lazy(MEMBERS_TYPES)] | None:
-        return await _member(info, self.author_member_id)
+        # Synchronous when `mentions` batched the page's authors with the page.
+        return _member_now(info, self.author_member_id)
 
     @strawberry.field(description="Who in the team was asked to handle it.")
     async def assignee(

@@ -289,3 +289,23 @@ async def test_a_mention_shows_its_latest_escalation_and_null_when_never_escalat
     assert shown[encode_id("Mention", second)] is None
     assert shown[encode_id("Mention", first)]["id"] == encode_id("Escalation", later.id)
     assert shown[encode_id("Mention", first)]["status"] == "OPEN"
+
+
+async def test_inbox_authors_come_with_the_page_and_are_not_read_when_not_asked_for(
+    api: Api, api_db: Database, acme: Tenant
+) -> None:
+    await _escalated_mentions(api_db, acme.organization_id, 8)
+    await api.data("{ viewer { role } }")  # the first request of a key stamps its last use
+    with_authors = "{ mentions(first: 8) { edges { node { text author { handle } } } } }"
+    without = "{ mentions(first: 8) { nodes { text authorHandle } } }"
+
+    with counting_statements(api_db) as asked:
+        edges = (await api.data(with_authors))["mentions"]["edges"]
+    with counting_statements(api_db) as not_asked:
+        nodes = (await api.data(without))["mentions"]["nodes"]
+
+    handles = {edge["node"]["text"]: edge["node"]["author"]["handle"] for edge in edges}
+    assert handles == {f"about billing {i}": f"fan{i % 5}" for i in range(8)}
+    assert len(nodes) == 8
+    assert len([s for s in asked if "FROM member" in s]) == 1, asked
+    assert not [s for s in not_asked if "FROM member" in s], not_asked
