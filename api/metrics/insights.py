@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from api.batching import cached
 from api.enums import MetricsGranularity
 from api.errors import query_error
 from api.metrics.types import MetricsWindowInput
+from api.selection import selected_fields
 from domain.errors import DomainError
 from domain.repositories.insights import RankedInfluence
 from domain.services.insights import Cohort
@@ -38,6 +41,16 @@ class RetentionCohort:
         )
 
 
+def _as_member(row: Any) -> Any:
+    from api.members.types import Member
+
+    return None if row is None else Member.from_row(row)
+
+
+async def _member(pending: Awaitable[Any]) -> Any:
+    return _as_member(await pending)
+
+
 @strawberry.type(description="A member ranked by reach and the quality of engagement they bring.")
 class Influencer:
     rank: int
@@ -50,13 +63,15 @@ class Influencer:
     member_id: strawberry.Private[int]
 
     @strawberry.field
-    async def member(
+    def member(
         self, info: strawberry.Info
     ) -> Annotated[Member, strawberry.lazy(MEMBERS_TYPES)] | None:
-        from api.members.types import Member
-
-        row = await info.context.loaders.members.members.load(self.member_id)
-        return Member.from_row(row) if row is not None else None
+        # Synchronous when `influencers_of` batched the ranking's members with it.
+        loader = info.context.loaders.members.members
+        hit, row = cached(loader, self.member_id)
+        if not hit:
+            return _member(loader.load(self.member_id))  # type: ignore[return-value]
+        return _as_member(row)
 
     @classmethod
     def of(cls, rank: int, row: RankedInfluence) -> Influencer:
@@ -94,6 +109,9 @@ async def influencers_of(info: strawberry.Info, community_id: int, first: int) -
         rows = await info.context.loaders.insights.influencers.load((community_id, first))
     except DomainError as error:
         raise query_error(error) from error
+    if any(field.name.value == "member" for field in selected_fields(info)):
+        # One batch of every ranking's members now, so each `member` answers at once.
+        await info.context.loaders.members.members.load_many({row.member_id for row in rows})
     return [Influencer.of(rank, row) for rank, row in enumerate(rows, start=1)]
 
 

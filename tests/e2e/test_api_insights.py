@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api_harness import Api, Tenant, acme, api, api_db, http
+from api_harness import Api, Tenant, acme, api, api_db, counting_statements, http
 
 from api.ids import encode_id
 from domain.db import Database
@@ -190,3 +191,30 @@ async def test_this_weeks_cohort_counts_who_joined_and_who_engaged(
     assert this_week["retained"] == [0.25]  # one of four engaged
     assert cohorts[0]["size"] == 0
     assert cohorts[0]["retained"] == [0.0, 0.0]
+
+
+async def test_influencer_members_come_with_the_ranking_and_only_when_asked_for(
+    api: Api, api_db: Database, acme: Tenant
+) -> None:
+    town = Town(api_db, acme)
+    await town.build()
+    for follower in (1, 2, 3):
+        await town.follow(follower, 0)
+    async with api_db.engine.begin() as connection:
+        await recompute(connection, acme.organization_id)
+    await api.data("{ viewer { role } }")  # the first request of a key stamps its last use
+    community = encode_id("Community", town.community_id)
+    ask = "query($id: ID!) { node(id: $id) { ... on Community { influencers(first: 3) { %s } } } }"
+
+    with counting_statements(api_db) as asked:
+        members = await api.data(ask % "rank member { handle }", id=community)
+    with counting_statements(api_db) as not_asked:
+        ranks = await api.data(ask % "rank", id=community)
+
+    ranked = members["node"]["influencers"]
+    assert ranked[0]["member"] == {"handle": "ann"}
+    assert all(i["member"]["handle"] for i in ranked)
+    assert [i["rank"] for i in ranks["node"]["influencers"]] == [i["rank"] for i in ranked]
+    # `FROM member` itself, not `FROM membership_influence`.
+    assert len([s for s in asked if re.search(r"FROM member\b", s)]) == 1, asked
+    assert not [s for s in not_asked if re.search(r"FROM member\b", s)], not_asked
