@@ -61,7 +61,8 @@ def generate(members: int, days: int) -> CommunityRows:
 
 class Phases:
     """Wall time of each step of a write, from its progress calls (a step ends when the next
-    begins); what follows the last step (influence) and the commit are "the rest"."""
+    begins, the last runs to the end, commit included); "the rest" is what came before the
+    first step."""
 
     def __init__(self) -> None:
         self.marks: list[tuple[str, float]] = []
@@ -75,7 +76,7 @@ class Phases:
         spans: dict[str, float] = {}
         marks = [*self.marks, ("end", end)]
         for (step, at), (_, until) in itertools.pairwise(marks):
-            phase = step if step in ("rollups", "orbits") else "inserts"
+            phase = step if step in ("rollups", "orbits", "influence") else "inserts"
             spans[phase] = spans.get(phase, 0.0) + until - at
         spans["rest"] = end - start - sum(spans.values())
         return spans

@@ -872,13 +872,18 @@ async def write_community(
             communities = await _write_tables(writer, rows)
     # Bulk rows skip the services' incremental rollups; recompute them before the commit, and
     # derive love, orbits and influence from the rows (a seed starts with no orbit history).
+    # Each step reports its start too, so progress (and the benchmark's phases) time it.
+    writer.progress("rollups", 0, len(communities))
     await rebuild_communities(
         connection, communities, lambda done, total: writer.progress("rollups", done, total)
     )
+    writer.progress("orbits", 0, len(communities))
     for done, community_id in enumerate(communities, start=1):
         await reevaluate(connection, community_id, record=False)
         writer.progress("orbits", done, len(communities))
+    writer.progress("influence", 0, 1)
     await recompute_influence(connection, organization_id)
+    writer.progress("influence", 1, 1)
     return rows.counts()
 
 
