@@ -13,8 +13,13 @@ from api.serving import prepare_workers
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    monkeypatch.delenv("TOWNSQUARE_DB_POOL_SIZE", raising=False)
+    # prepare_workers writes os.environ itself; monkeypatch restores only what it has recorded,
+    # and delenv of an absent name records nothing. Setting first records the name's absence,
+    # so the directory a test's prepare_workers sets does not reach later tests (their /metrics
+    # would read the empty multiprocess directory instead of this process's counters).
+    for name in ("PROMETHEUS_MULTIPROC_DIR", "TOWNSQUARE_DB_POOL_SIZE"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
 
 def test_several_workers_get_a_fresh_shared_metrics_directory(
