@@ -35,6 +35,7 @@ from strawberry.types import ExecutionResult
 
 from api.access import AccessMiddleware, RequestRecord, configure_access_log, request_record
 from api.auth import authenticate, token_endpoint, unauthenticated
+from api.batching import RequestLock
 from api.campaigns.ingest import ingest_conversions
 from api.context import Context
 from api.deadline import TIMEOUT, Deadline, guarding_commits
@@ -182,8 +183,13 @@ class TownsquareGraphQL(GraphQL):
             await row_security.enter(session, principal.organization_id)
             if record is not None:
                 record.key_id = principal.key_id
-            scope[STATE_KEY] = (session, principal)
-            await self._within_time_limit(scope, receive, send, session)
+            lock = RequestLock()
+            scope[STATE_KEY] = (session, principal, lock)
+            try:
+                await self._within_time_limit(scope, receive, send, session)
+            finally:
+                # Fields cancelled by a failing sibling may leave DataLoader batches behind.
+                await lock.close()
 
     async def _within_time_limit(
         self, scope: Scope, receive: Receive, send: Send, session: AsyncSession
@@ -236,13 +242,14 @@ class TownsquareGraphQL(GraphQL):
         if state is None:
             # Only the IDE page gets here unauthenticated, and it executes nothing.
             return None  # type: ignore[return-value]
-        session, principal = state
+        session, principal, lock = state
         return Context(
             request,  # type: ignore[arg-type]
             session,
             principal,
             response,  # type: ignore[arg-type]
             production=self.settings.production,
+            lock=lock,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object]:  # type: ignore[override]

@@ -1,7 +1,7 @@
 """DataLoader factories shared by every area: rows by id, pages and counts by parent.
 
 All loaders of one request share one database session, and an AsyncSession runs one statement
-at a time, so every batch takes the request's lock before it reaches the database.
+at a time, so every batch takes the request's lock before it reaches the database (`alone`).
 """
 
 from __future__ import annotations
@@ -28,12 +28,49 @@ FetchPages = Callable[[str, Sequence[int], Any, PageRequest], Awaitable[dict[int
 FetchCounts = Callable[[str, Sequence[int], Any], Awaitable[dict[int, int]]]
 
 
+class RequestLock(asyncio.Lock):
+    """The lock of one request's session; `close` ends the session's use by the request.
+
+    A DataLoader batch runs in a task of its own, which outlives the field that asked for it
+    when that field is cancelled: closed, the lock lets such a late batch run nothing, and
+    closing waits for the statement in flight, so the session closes idle.
+    """
+
+    closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+        async with self:
+            pass
+
+
+async def alone(lock: asyncio.Lock, call: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """`call(*args)` on the request's session, holding the request's lock, and always to its end.
+
+    When a field fails where null is not allowed, graphql-core cancels its sibling fields. A
+    statement cancelled half-way makes SQLAlchemy close the request's connection, and the
+    session's closing rollback then raised after the answer had gone out (an error in the
+    server's log, a 500 under a test client; the fuzz tests found it). So a call that has begun
+    is shielded: the cancellation waits for it to finish, then goes on.
+    """
+    async with lock:
+        if isinstance(lock, RequestLock) and lock.closed:
+            raise asyncio.CancelledError  # the answer has gone: nobody waits for this call
+        running = asyncio.ensure_future(call(*args))
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            await asyncio.wait({running})
+            if not running.cancelled():
+                running.exception()  # the field is cancelled anyway; its outcome is moot
+            raise
+
+
 def by_id(lock: asyncio.Lock, fetch: FetchMany[T]) -> DataLoader[int, T | None]:
     """Rows by id, None for ids the organization does not have."""
 
     async def load(ids: list[int]) -> list[T | None]:
-        async with lock:
-            found = await fetch(ids)
+        found = await alone(lock, fetch, ids)
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
@@ -48,8 +85,7 @@ def pages_by_parent(lock: asyncio.Lock, fetch: FetchPages) -> DataLoader[PageKey
             groups[(parent, where, request)].append(parent_id)
         found: dict[PageKey, Page[Any]] = {}
         for (parent, where, request), ids in groups.items():
-            async with lock:
-                pages = await fetch(parent, ids, where, request)
+            pages = await alone(lock, fetch, parent, ids, where, request)
             for parent_id in ids:
                 found[(parent, parent_id, where, request)] = pages[parent_id]
         return [found[key] for key in keys]
@@ -66,8 +102,7 @@ def counts_by_parent(lock: asyncio.Lock, fetch: FetchCounts) -> DataLoader[Count
             groups[(parent, where)].append(parent_id)
         found: dict[CountKey, int] = {}
         for (parent, where), ids in groups.items():
-            async with lock:
-                counts = await fetch(parent, ids, where)
+            counts = await alone(lock, fetch, parent, ids, where)
             for parent_id in ids:
                 found[(parent, parent_id, where)] = counts.get(parent_id, 0)
         return [found[key] for key in keys]

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.audit.loaders import AuditLoaders
+from api.batching import alone
 from api.campaigns.loaders import CampaignLoaders
 from api.communities.loaders import CommunityLoaders
 from api.content.loaders import ContentLoaders
@@ -154,6 +155,7 @@ class Context:
         response: Response | None = None,
         *,
         production: bool = False,
+        lock: asyncio.Lock | None = None,
     ) -> None:
         self.request = request
         # Where the trust checks put the status (429) and rate-limit headers of the reply.
@@ -161,16 +163,15 @@ class Context:
         self.session = session
         self.principal = principal
         # Strawberry resolves sibling fields concurrently; one AsyncSession must not be.
-        self.lock = asyncio.Lock()
+        self.lock = lock or asyncio.Lock()
         self.services = Services.scoped(
             session, principal.organization_id, key_id=principal.key_id, production=production
         )
         self.loaders = Loaders.build(self.services, self.lock)
 
     async def run(self, call: Callable[..., Awaitable[T]], *args: Any) -> T:
-        """Run one service call on the request's session, alone."""
-        async with self.lock:
-            return await call(*args)
+        """Run one service call on the request's session, alone and to its end."""
+        return await alone(self.lock, call, *args)
 
     def after_write(self) -> None:
         # A mutation changed rows that loaders may have cached; later fields must see them.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
-from api.batching import by_id
+from api.batching import alone, by_id
 from domain.campaigns.tables import Campaign, CampaignTask
 
 if TYPE_CHECKING:
@@ -27,8 +27,7 @@ class CampaignLoaders:
         tasks = services.tasks
 
         async def dependencies(ids: list[int]) -> Sequence[list[int]]:
-            async with lock:
-                found = await tasks.dependencies(ids)
+            found = await alone(lock, tasks.dependencies, ids)
             return [found.get(i, []) for i in ids]
 
         return cls(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from api.batching import CountKey, PageKey, by_id, counts_by_parent, pages_by_parent
+from api.batching import CountKey, PageKey, alone, by_id, counts_by_parent, pages_by_parent
 from domain.entities import Content, Engagement
 from domain.pagination import Page
 
@@ -33,8 +33,7 @@ class ContentLoaders:
         engagement = services.engagement
 
         async def topic_ids(ids: list[int]) -> Sequence[list[int]]:
-            async with lock:
-                found = await content.topics_of(ids)
+            found = await alone(lock, content.topics_of, ids)
             return [found.get(i, []) for i in ids]
 
         return cls(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
-from api.batching import by_id
+from api.batching import alone, by_id
 from domain.listening.tables import Alert, Escalation, EscalationChange, Mention
 
 if TYPE_CHECKING:
@@ -30,8 +30,7 @@ class ListeningLoaders:
         mentions = services.mentions
 
         async def topic_ids(ids: list[int]) -> Sequence[list[int]]:
-            async with lock:
-                found = await mentions.topics_of(ids)
+            found = await alone(lock, mentions.topics_of, ids)
             return [found.get(i, []) for i in ids]
 
         return cls(

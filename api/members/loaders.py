@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from api.batching import CountKey, PageKey, by_id, counts_by_parent, pages_by_parent
+from api.batching import CountKey, PageKey, alone, by_id, counts_by_parent, pages_by_parent
 from domain.entities import Follow, Member, MemberInterest, Membership
 from domain.pagination import Page
 
@@ -31,8 +31,7 @@ class MemberLoaders:
         members = services.members
 
         async def interests(ids: list[int]) -> Sequence[list[MemberInterest]]:
-            async with lock:
-                found = await members.interests_of(ids)
+            found = await alone(lock, members.interests_of, ids)
             return [found.get(i, []) for i in ids]
 
         return cls(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
+from api.batching import alone
 from domain.repositories.metrics import Scope
 from domain.services.metrics import MetricsQuery, Report
 
@@ -31,8 +32,9 @@ class MetricsLoaders:
                 groups[(scope, query)].append(key)
             found: dict[ReportKey, Report] = {}
             for (scope, query), ids in groups.items():
-                async with lock:
-                    reports = await services.metrics.reports(scope, list(dict.fromkeys(ids)), query)
+                reports = await alone(
+                    lock, services.metrics.reports, scope, list(dict.fromkeys(ids)), query
+                )
                 for key in ids:
                     found[(scope, key, query)] = reports[key]
             return [found[key] for key in keys]
@@ -51,8 +53,7 @@ def _grouped(
             groups[key[1:]].append(key[0])
         found: dict[tuple[Any, ...], Any] = {}
         for parameters, ids in groups.items():
-            async with lock:
-                results = await fetch(list(dict.fromkeys(ids)), parameters)
+            results = await alone(lock, fetch, list(dict.fromkeys(ids)), parameters)
             for community_id in ids:
                 found[(community_id, *parameters)] = results.get(community_id, empty)
         return [found[key] for key in keys]
@@ -72,8 +73,7 @@ class InsightsLoaders:
         insights = services.insights
 
         async def levels(ids: list[int]) -> list[dict[int, int]]:
-            async with lock:
-                found = await insights.orbit_levels(ids)
+            found = await alone(lock, insights.orbit_levels, ids)
             return [found.get(i, {}) for i in ids]
 
         return cls(
