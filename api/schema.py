@@ -96,8 +96,15 @@ class TownsquareSchema(strawberry.Schema):
 
 
 def is_unexpected(error: GraphQLError) -> bool:
+    """An exception nobody meant, raised by a resolver (production masks and logs these).
+
+    An error without a path never reached a resolver: a literal or variable a scalar refused
+    (`DateTime` "" carries the scalar's ValueError) is the client's mistake, not ours.
+    """
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError | DomainError)
+    if original is None or error.path is None:
+        return False
+    return not isinstance(original, GraphQLError | DomainError)
 
 
 def build_schema(settings: TrustSettings, limiter: RateLimiter | None = None) -> TownsquareSchema:

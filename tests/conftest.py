@@ -124,3 +124,23 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# ------------------------------------------------------------------------------------------
+# "fuzz cases run": the fuzz tests (tests/e2e/test_fuzz_graphql.py) record how many requests
+# each sent as the user property `fuzz_cases`; the summary sums them where CI's log shows it.
+# ------------------------------------------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    counts: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "fuzz_cases":
+                    counts[report.nodeid] = value
+    if counts:
+        terminalreporter.section("fuzz cases run")
+        for nodeid, count in sorted(counts.items()):
+            terminalreporter.write_line(f"{count:6d}  {nodeid}")
+        terminalreporter.write_line(f"{sum(counts.values()):6d}  in all")
