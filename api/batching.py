@@ -38,6 +38,14 @@ class RequestLock(asyncio.Lock):
 
     closed = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The request's own task: when it is cancelled (its time limit), calls are cut too.
+        self.request = asyncio.current_task()
+
+    def cut_off(self) -> bool:
+        return self.request is not None and self.request.cancelling() > 0
+
     async def close(self) -> None:
         self.closed = True
         async with self:
@@ -51,7 +59,8 @@ async def alone(lock: asyncio.Lock, call: Callable[..., Awaitable[T]], *args: An
     statement cancelled half-way makes SQLAlchemy close the request's connection, and the
     session's closing rollback then raised after the answer had gone out (an error in the
     server's log, a 500 under a test client; the fuzz tests found it). So a call that has begun
-    is shielded: the cancellation waits for it to finish, then goes on.
+    is shielded: the cancellation waits for it to finish, then goes on. Only the request's own
+    cancellation (its time limit, api/deadline.py) cuts the statement short.
     """
     async with lock:
         if isinstance(lock, RequestLock) and lock.closed:
@@ -60,6 +69,8 @@ async def alone(lock: asyncio.Lock, call: Callable[..., Awaitable[T]], *args: An
         try:
             return await asyncio.shield(running)
         except asyncio.CancelledError:
+            if isinstance(lock, RequestLock) and lock.cut_off():
+                running.cancel()  # the request's time limit cuts the statement itself
             await asyncio.wait({running})
             if not running.cancelled():
                 running.exception()  # the field is cancelled anyway; its outcome is moot
