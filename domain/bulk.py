@@ -102,7 +102,7 @@ async def _copy(connection: AsyncConnection, table: Table, columns: Columns) -> 
     driver = _asyncpg_connection(raw)
     if driver is None or await _row_security_active(connection, table):
         return False
-    await _defer_indexes(connection, table)
+    await defer_indexes(connection, table)
     records = bound_tuples(table, columns, connection.dialect)
     await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
     return True
@@ -139,8 +139,11 @@ _SECONDARY_INDEXES = text(
 )
 
 
-async def _defer_indexes(connection: AsyncConnection, table: Table) -> None:
+async def defer_indexes(connection: AsyncConnection, table: Table) -> None:
     """Drop `table`'s secondary indexes if a bulk write is loading it from empty.
+
+    Called by COPY, and by writers that fill a table with `INSERT ... SELECT` inside
+    `bulk_mode` (the seed's rollups); outside `bulk_mode` it does nothing.
 
     Maintaining an index row by row costs a random page visit per row and key (the engagement
     table's three random-key indexes were most of the server's time); one sorted build at the
@@ -170,6 +173,14 @@ async def _defer_indexes(connection: AsyncConnection, table: Table) -> None:
     except DBAPIError:
         return
     deferred.definitions.extend(definition for _, definition in indexes)
+
+
+async def build_deferred_indexes(connection: AsyncConnection) -> None:
+    """Build now the indexes `bulk_mode` dropped so far, for a bulk write about to read the
+    tables it loaded (by their indexes); tables loaded after this are deferred again."""
+    deferred: _DeferredIndexes | None = connection.info.get(_DEFERRED_KEY)
+    if deferred is not None:
+        await _build_deferred_indexes(connection, deferred)
 
 
 async def _build_deferred_indexes(connection: AsyncConnection, deferred: _DeferredIndexes) -> None:
@@ -242,7 +253,7 @@ async def bulk_mode(connection: AsyncConnection) -> AsyncIterator[None]:
     index; with SQLite's default 2 MiB cache every insert reads and evicts them, which halves
     the insert speed. PostgreSQL: no foreign-key triggers when the role may turn them off;
     tables loaded from empty get their secondary indexes built once, at the end (see
-    `_defer_indexes`); and the commit does not wait for the WAL flush.
+    `defer_indexes`); and the commit does not wait for the WAL flush.
 
     If the block raises, nothing more is run: the transaction is failing, and its rollback
     restores the dropped indexes and the settings.

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.bulk import (
     Columns,
     WriteMethod,
+    build_deferred_indexes,
     bulk_mode,
     columns_of,
     insert_rows,
@@ -867,12 +868,26 @@ async def write_community(
     writer = _Writer(connection, organization_id, on_progress or _noop, batch_size, method)
     if method == "executemany":
         communities = await _write_tables(writer, rows)
-    else:
-        async with bulk_mode(connection):
-            communities = await _write_tables(writer, rows)
-    # Bulk rows skip the services' incremental rollups; recompute them before the commit, and
-    # derive love, orbits and influence from the rows (a seed starts with no orbit history).
-    # Each step reports its start too, so progress (and the benchmark's phases) time it.
+        await _derive(writer, communities)
+        return rows.counts()
+    async with bulk_mode(connection):
+        communities = await _write_tables(writer, rows)
+        # The derived steps read the loaded tables by their indexes: build those now. The
+        # derived rows are written in bulk mode too (no foreign-key triggers; the activity
+        # table's indexes built once at the end), as they only reference rows just written.
+        await build_deferred_indexes(connection)
+        await _derive(writer, communities)
+    return rows.counts()
+
+
+async def _derive(writer: _Writer, communities: list[int]) -> None:
+    """Recompute the rollups, love, orbits and influence of the rows just written.
+
+    Bulk rows skip the services' incremental rollups; recompute them before the commit, and
+    derive love, orbits and influence from the rows (a seed starts with no orbit history).
+    Each step reports its start too, so progress (and the benchmark's phases) time it.
+    """
+    connection = writer.connection
     writer.progress("rollups", 0, len(communities))
     await rebuild_communities(
         connection, communities, lambda done, total: writer.progress("rollups", done, total)
@@ -882,9 +897,8 @@ async def write_community(
         await reevaluate(connection, community_id, record=False)
         writer.progress("orbits", done, len(communities))
     writer.progress("influence", 0, 1)
-    await recompute_influence(connection, organization_id)
+    await recompute_influence(connection, writer.organization_id)
     writer.progress("influence", 1, 1)
-    return rows.counts()
 
 
 def _value_engagements(rows: CommunityRows) -> None:

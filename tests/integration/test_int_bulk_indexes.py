@@ -1,7 +1,8 @@
 """The bulk writer's deferred index builds on PostgreSQL (domain/bulk.py).
 
 A table loaded from empty inside `bulk_mode` has its secondary indexes dropped before the
-COPY and built again at the end; a table that already holds rows keeps them. The index's
+COPY (or, for the rollups' member-day table, before its `INSERT ... SELECT`) and built again
+at the end; a table that already holds rows keeps them. The index's
 object id tells the two apart: a rebuilt index is a new relation with the same name.
 PostgreSQL only: on SQLite the writer never touches indexes, so these tests skip there.
 """
@@ -16,6 +17,7 @@ from sqlalchemy import Table, UniqueConstraint, text
 from domain.bulk import bulk_mode, insert_rows
 from domain.db import Database
 from domain.entities import Content, Engagement, Follow
+from domain.rollups.tables import MemberActivityDay
 from simulator.scenario import builtin_scenario
 from simulator.seeding import SimulatedSeed, seed_simulated
 
@@ -23,7 +25,12 @@ pytestmark = pytest.mark.postgres
 
 SCENARIO = builtin_scenario("crisis-response").resized(members=150, days=20)
 SPEC = SimulatedSeed(scenario=SCENARIO, strategy=SCENARIO.strategies[0].name, seed=5)
-LOADED: tuple[Table, ...] = (Engagement.__table__, Content.__table__, Follow.__table__)  # type: ignore[attr-defined]
+LOADED: tuple[Table, ...] = (
+    Engagement.__table__,  # type: ignore[attr-defined]
+    Content.__table__,  # type: ignore[attr-defined]
+    Follow.__table__,  # type: ignore[attr-defined]
+    MemberActivityDay.__table__,  # type: ignore[attr-defined]
+)
 
 Indexes = dict[str, tuple[int, str]]
 
