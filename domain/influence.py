@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.bulk import columns_of, insert_rows
 from domain.db import Database
 from domain.entities import Content, Engagement, Follow, Member, Membership, Organization
 from domain.rollups.daily import table_of
@@ -96,8 +97,7 @@ async def recompute(
         )  # fmt: skip
     table = table_of(MembershipInfluence)
     await connection.execute(delete(table).where(table.c.organization_id == organization_id))
-    if scored:
-        await connection.execute(insert(table), scored)
+    await insert_rows(connection, table, columns_of(scored))
     return len(scored)
 
 

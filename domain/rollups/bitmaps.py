@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from pyroaring import BitMap64
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -95,22 +95,43 @@ async def members_added(
     await session.execute(write)
 
 
+async def _member_days(
+    connection: AsyncConnection, community_id: int
+) -> dict[tuple[int, date], list[int]]:
+    """A community's member ids by (organization, day), from its member-day rows."""
+    activity = _table(MemberActivityDay)
+    where = activity.c.community_id == community_id
+    if connection.dialect.name == "postgresql":
+        # Grouped in the database: one row per day instead of one per member-day (reading
+        # a million rows back was most of the seed's bitmap rebuild).
+        grouped = select(
+            activity.c.organization_id, activity.c.day, func.array_agg(activity.c.member_id)
+        ).where(where)
+        rows = await connection.execute(
+            grouped.group_by(activity.c.organization_id, activity.c.day)
+        )
+        return {
+            (int(organization_id), _as_date(on)): [int(m) for m in members]
+            for organization_id, on, members in rows.all()
+        }
+    rows = await connection.execute(
+        select(activity.c.organization_id, activity.c.day, activity.c.member_id).where(where)
+    )
+    days: defaultdict[tuple[int, date], list[int]] = defaultdict(list)
+    for organization_id, on, member_id in rows.all():
+        days[(int(organization_id), _as_date(on))].append(int(member_id))
+    return days
+
+
 def _key(community_id: int, day: date | str, organization_id: int) -> dict[str, Any]:
     return {"community_id": community_id, "day": _as_date(day), "organization_id": organization_id}
 
 
 async def rebuild_community(connection: AsyncConnection, community_id: int) -> int:
     """Replace a community's bitmaps with ones built from its member-day rows; how many."""
-    table, activity = _table(ActiveMembersDay), _table(MemberActivityDay)
+    table = _table(ActiveMembersDay)
     await connection.execute(delete(table).where(table.c.community_id == community_id))
-    rows = await connection.execute(
-        select(activity.c.organization_id, activity.c.day, activity.c.member_id).where(
-            activity.c.community_id == community_id
-        )
-    )
-    days: defaultdict[tuple[int, date], list[int]] = defaultdict(list)
-    for organization_id, on, member_id in rows.all():
-        days[(int(organization_id), _as_date(on))].append(int(member_id))
+    days = await _member_days(connection, community_id)
     packed = [
         {**_key(community_id, on, organization_id), "members": pack(members)}
         for (organization_id, on), members in sorted(days.items())
