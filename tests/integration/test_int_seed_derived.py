@@ -1,20 +1,27 @@
 """What a bulk seed derives from its rows (domain/demo.py): orbits and love, set for a whole
 community at once (one UPDATE from arrays on PostgreSQL), agree with the scores it stored, and
-the day bitmaps hold exactly the member-day rows, on SQLite and PostgreSQL.
+the day bitmaps hold exactly the member-day rows, and the content and membership counters
+(counted in SQL groups) equal counting row by row, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from domain.db import Database
-from domain.entities import Membership
+from domain.entities import Content, Membership
 from domain.orbit import level_for, love_score
 from domain.rollups.bitmaps import unpack
-from domain.rollups.daily import table_of
-from domain.rollups.tables import ActiveMembersDay, MemberActivityDay, MembershipScore
+from domain.rollups.daily import Tally, content_counts, day_of, membership_counts, table_of
+from domain.rollups.tables import (
+    ActiveMembersDay,
+    CommunityDaily,
+    MemberActivityDay,
+    MembershipScore,
+)
 from simulator.scenario import builtin_scenario
 from simulator.seeding import SimulatedSeed, seed_simulated
 
@@ -62,3 +69,50 @@ async def test_a_seeds_day_bitmaps_hold_exactly_its_member_days(db: Database) ->
         expected[(community_id, on)].add(member_id)
     assert expected
     assert {(c, d): set(unpack(blob)) for c, d, blob in packed} == expected
+
+
+ROW_COUNTERS = (
+    "posts", "replies", "voices", "positive_voices", "negative_voices", "questions", "joins",
+    "churns", "audience_delta",
+)  # fmt: skip
+
+
+async def _counted_row_by_row(db: Database) -> dict[tuple[int, object], dict[str, float]]:
+    """The content and membership counters of every community day, one row at a time through
+    `content_counts` and `membership_counts` (what the rebuild counts in SQL groups)."""
+    content, membership = table_of(Content), table_of(Membership)
+    tally = Tally()
+    async with db.engine.connect() as connection:
+        for row in (await connection.execute(select(content))).mappings():
+            piece = SimpleNamespace(**row)
+            if counts := content_counts(piece):
+                tally.add(
+                    (piece.organization_id, piece.community_id, day_of(piece.published_at)), counts
+                )
+        for row in (await connection.execute(select(membership))).mappings():
+            held = SimpleNamespace(**row)
+            for on, counts in membership_counts(held):
+                tally.add((held.organization_id, held.community_id, on), counts)
+    return {
+        (row["community_id"], row["day"]): {name: row[name] for name in ROW_COUNTERS}
+        for row in tally.rows()
+    }
+
+
+async def test_a_seeds_content_and_membership_counters_equal_counting_row_by_row(
+    db: Database,
+) -> None:
+    await seed_simulated(db, SPEC)
+    daily = table_of(CommunityDaily)
+    async with db.engine.connect() as connection:
+        stored = (await connection.execute(select(daily))).mappings().all()
+    found = {
+        (row["community_id"], row["day"]): {name: row[name] for name in ROW_COUNTERS}
+        for row in stored
+        if any(row[name] for name in ROW_COUNTERS)
+    }
+    expected = await _counted_row_by_row(db)
+    # The seed holds every case the grouping must keep apart.
+    for name in ("replies", "positive_voices", "negative_voices", "questions", "churns"):
+        assert any(counts[name] for counts in expected.values()), name
+    assert found == {key: counts for key, counts in expected.items() if any(counts.values())}
