@@ -1,7 +1,8 @@
 """What a bulk seed derives from its rows (domain/demo.py): orbits and love, set for a whole
 community at once (one UPDATE from arrays on PostgreSQL), agree with the scores it stored, and
 the day bitmaps hold exactly the member-day rows, and the content and membership counters
-(counted in SQL groups) equal counting row by row, on SQLite and PostgreSQL.
+(counted in SQL groups) equal counting row by row, and reach (follows read as two arrays on
+PostgreSQL) is the PageRank of the follow rows, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
 from domain.db import Database
-from domain.entities import Content, Membership
+from domain.entities import Content, Follow, Member, Membership
+from domain.influence import pagerank
 from domain.orbit import level_for, love_score
 from domain.rollups.bitmaps import unpack
 from domain.rollups.daily import Tally, content_counts, day_of, membership_counts, table_of
@@ -20,6 +23,7 @@ from domain.rollups.tables import (
     ActiveMembersDay,
     CommunityDaily,
     MemberActivityDay,
+    MembershipInfluence,
     MembershipScore,
 )
 from simulator.scenario import builtin_scenario
@@ -116,3 +120,21 @@ async def test_a_seeds_content_and_membership_counters_equal_counting_row_by_row
     for name in ("replies", "positive_voices", "negative_voices", "questions", "churns"):
         assert any(counts[name] for counts in expected.values()), name
     assert found == {key: counts for key, counts in expected.items() if any(counts.values())}
+
+
+async def test_a_seeds_reach_is_the_pagerank_of_its_follow_rows(db: Database) -> None:
+    await seed_simulated(db, SPEC)
+    member, follow = table_of(Member), table_of(Follow)
+    influence = table_of(MembershipInfluence)
+    async with db.engine.connect() as connection:
+        ids = sorted((await connection.scalars(select(member.c.id))).all())
+        edges = (await connection.execute(select(follow.c.follower_id, follow.c.followee_id))).all()
+        stored = (await connection.execute(select(influence.c.member_id, influence.c.reach))).all()
+    position = {member_id: at for at, member_id in enumerate(ids)}
+    ranks = pagerank(
+        len(ids), [position[a] for a, _ in edges], [position[b] for _, b in edges]
+    ) * len(ids)
+    assert edges
+    assert stored
+    for member_id, reach in stored:
+        assert reach == pytest.approx(float(ranks[position[member_id]]), rel=1e-9)
