@@ -122,7 +122,7 @@ class _DeferredIndexes:
     """The indexes a bulk write dropped, to build again before it ends."""
 
     seen: set[str] = field(default_factory=set)
-    definitions: list[str] = field(default_factory=list)
+    definitions: list[tuple[str, str]] = field(default_factory=list)  # (table, definition)
 
 
 # A table's secondary indexes: neither unique (the writer and its callers may rely on unique
@@ -172,24 +172,29 @@ async def defer_indexes(connection: AsyncConnection, table: Table) -> None:
                 await connection.exec_driver_sql(f"DROP INDEX {name}")
     except DBAPIError:
         return
-    deferred.definitions.extend(definition for _, definition in indexes)
+    deferred.definitions.extend((table.name, definition) for _, definition in indexes)
 
 
-async def build_deferred_indexes(connection: AsyncConnection) -> None:
+async def build_deferred_indexes(connection: AsyncConnection, later: Sequence[Table] = ()) -> None:
     """Build now the indexes `bulk_mode` dropped so far, for a bulk write about to read the
-    tables it loaded (by their indexes); tables loaded after this are deferred again."""
+    tables it loaded (by their indexes); tables loaded after this are deferred again. The
+    indexes of the tables in `later` wait for the end of `bulk_mode` (tables the write is
+    about to update row by row, read by their unique keys only)."""
     deferred: _DeferredIndexes | None = connection.info.get(_DEFERRED_KEY)
     if deferred is not None:
-        await _build_deferred_indexes(connection, deferred)
+        await _build_deferred_indexes(connection, deferred, {table.name for table in later})
 
 
-async def _build_deferred_indexes(connection: AsyncConnection, deferred: _DeferredIndexes) -> None:
-    if not deferred.definitions:
+async def _build_deferred_indexes(
+    connection: AsyncConnection, deferred: _DeferredIndexes, later: set[str] | None = None
+) -> None:
+    now = [(table, d) for table, d in deferred.definitions if table not in (later or set())]
+    if not now:
         return
     await connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-    for definition in deferred.definitions:
+    for _, definition in now:
         await connection.exec_driver_sql(definition)
-    deferred.definitions.clear()
+    deferred.definitions = [entry for entry in deferred.definitions if entry not in now]
 
 
 async def _driver_executemany(connection: AsyncConnection, table: Table, columns: Columns) -> None:

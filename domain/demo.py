@@ -875,7 +875,9 @@ async def write_community(
         # The derived steps read the loaded tables by their indexes: build those now. The
         # derived rows are written in bulk mode too (no foreign-key triggers; the activity
         # table's indexes built once at the end), as they only reference rows just written.
-        await build_deferred_indexes(connection)
+        # The orbit step updates every membership (a new row version in each of its indexes):
+        # its secondary indexes wait for the end too; its unique keys serve the reads.
+        await build_deferred_indexes(connection, later=[_table(Membership)])
         await _derive(writer, communities)
     return rows.counts()
 

@@ -16,7 +16,7 @@ from sqlalchemy import Table, UniqueConstraint, text
 
 from domain.bulk import bulk_mode, insert_rows
 from domain.db import Database
-from domain.entities import Content, Engagement, Follow
+from domain.entities import Content, Engagement, Follow, Membership
 from domain.rollups.tables import MemberActivityDay
 from simulator.scenario import builtin_scenario
 from simulator.seeding import SimulatedSeed, seed_simulated
@@ -29,6 +29,7 @@ LOADED: tuple[Table, ...] = (
     Engagement.__table__,  # type: ignore[attr-defined]
     Content.__table__,  # type: ignore[attr-defined]
     Follow.__table__,  # type: ignore[attr-defined]
+    Membership.__table__,  # type: ignore[attr-defined]
     MemberActivityDay.__table__,  # type: ignore[attr-defined]
 )
 
