@@ -96,6 +96,9 @@ async def _rebuild_activity(connection: AsyncConnection, community_id: int) -> N
         )
         .where(engagement.c.community_id == community_id)
         .distinct()
+        # In primary-key order: each row lands next to the last in the key's B-tree, instead
+        # of a random page per row (a million member-days at 100,000 members).
+        .order_by(engagement.c.member_id, day)
     )
     await connection.execute(
         insert(activity).from_select(
