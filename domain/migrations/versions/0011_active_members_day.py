@@ -18,17 +18,12 @@ import sqlalchemy as sa
 from alembic import op
 from pyroaring import BitMap64
 
+from domain.tenant_walls import unwall, wall
+
 revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-POLICY = "tenant_isolation"
-# The tenant policy of 0009, frozen here as that migration froze it.
-CONDITION = (
-    "organization_id = NULLIF(current_setting('townsquare.organization_id', true), '')::bigint"
-    " OR current_setting('townsquare.bypass_rls', true) = 'on'"
-)
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _BATCH = 1000
@@ -48,14 +43,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_active_members_day_org_day", "active_members_day", ["organization_id", "day"]
     )
-    if op.get_bind().dialect.name == "postgresql":
-        # A tenant table: behind the same wall as every other (see 0009).
-        op.execute("ALTER TABLE active_members_day ENABLE ROW LEVEL SECURITY")
-        op.execute("ALTER TABLE active_members_day FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY {POLICY} ON active_members_day"
-            f" USING ({CONDITION}) WITH CHECK ({CONDITION})"
-        )
+    wall(["active_members_day"])
     batch: list[dict[str, Any]] = []
     for row in _bitmaps():
         batch.append(row)
@@ -91,7 +79,6 @@ def _bitmaps() -> Iterator[dict[str, Any]]:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP POLICY IF EXISTS {POLICY} ON active_members_day")
+    unwall(["active_members_day"])
     op.drop_index("ix_active_members_day_org_day", table_name="active_members_day")
     op.drop_table("active_members_day")
