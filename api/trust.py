@@ -13,14 +13,10 @@ from typing import Any
 
 from graphql import (
     ExecutionResult,
-    FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
 )
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import MaskErrors, SchemaExtension
@@ -28,6 +24,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from api.cost import CostPlanner
 from api.permissions import denied_fields
 from api.ratelimit import Decision, RateLimiter
+from api.selection import fields_of
 from api.settings import TrustSettings
 
 FORBIDDEN = "FORBIDDEN"
@@ -219,24 +216,11 @@ def _bucket(principal: Any) -> str:
 
 
 def _root_fields(operation: OperationDefinitionNode, context: Any) -> list[str]:
-    """The root field names an operation selects, through fragments."""
+    """The root field names an operation selects, through fragments.
+
+    The document has passed validation (no fragment cycles) before execution starts."""
     document = context.graphql_document
     fragments: Mapping[str, FragmentDefinitionNode] = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    return list(_field_names(operation.selection_set, fragments, set()))
-
-
-def _field_names(
-    selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode], seen: set[str]
-) -> Iterator[str]:
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection.name.value
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _field_names(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
-            seen.add(selection.name.value)
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                yield from _field_names(fragment.selection_set, fragments, seen)
+    return [field.name.value for field in fields_of(operation.selection_set, fragments)]
