@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from domain.errors import ValidationFailed
@@ -199,6 +199,73 @@ async def fetch_page(
     return _assemble(rows, ordering, request)
 
 
+@dataclass(frozen=True)
+class PageShape:
+    """What a page's statement depends on besides values: its direction and its cursors.
+
+    Pages of one shape (and one base statement) share one statement, run with their values
+    (`page_parameters`), so a repository may build it once (`pages_by_parent_statement`).
+    """
+
+    backward: bool
+    after: bool
+    before: bool
+
+    @classmethod
+    def of(cls, request: PageRequest) -> PageShape:
+        return cls(request.backward, request.after is not None, request.before is not None)
+
+
+def _beyond_bound(columns: Sequence[Any], prefix: str, greater: bool) -> ColumnElement[bool]:
+    """`_beyond` with the cursor's values as parameters `<prefix>_0`, `<prefix>_1`, ..."""
+    values = [bindparam(f"{prefix}_{i}", type_=c.type) for i, c in enumerate(columns)]
+    return _beyond(columns, values, greater)
+
+
+def pages_by_parent_statement(
+    stmt: Select[Any],
+    model: Any,
+    parent_column: Any,
+    ordering: Ordering,
+    shape: PageShape,
+    plain: bool,
+) -> Select[Any]:
+    """One keyset page per parent in a single query (ROW_NUMBER over each parent's rows),
+    with parameters `parent_ids`, `page_rows` and the cursor's (see `page_parameters`)."""
+    cols = ordering.columns
+    if shape.after:
+        stmt = stmt.where(_beyond_bound(cols, "after", not ordering.descending))
+    if shape.before:
+        stmt = stmt.where(_beyond_bound(cols, "before", ordering.descending))
+    rank = func.row_number().over(
+        partition_by=parent_column, order_by=_order_by(ordering, shape.backward)
+    )
+    inner = (
+        stmt.where(parent_column.in_(bindparam("parent_ids", expanding=True)))
+        .add_columns(rank.label("rank_in_parent"))
+        .subquery()
+    )
+    if plain:
+        outer = select(*(inner.c[column.name] for column in model.__table__.columns))
+    else:
+        outer = select(aliased(model, inner))
+    return outer.where(inner.c.rank_in_parent <= bindparam("page_rows")).order_by(
+        inner.c.rank_in_parent
+    )
+
+
+def page_parameters(
+    ordering: Ordering, request: PageRequest, parent_ids: Sequence[int]
+) -> dict[str, Any]:
+    """The values of a `pages_by_parent_statement` for `request` (its cursors checked)."""
+    values: dict[str, Any] = {"parent_ids": list(parent_ids), "page_rows": request.size + 1}
+    for name, cursor in (("after", request.after), ("before", request.before)):
+        if cursor is not None:
+            fitted = _fit(decode_cursor(cursor, name), ordering.columns, name)
+            values.update({f"{name}_{i}": value for i, value in enumerate(fitted)})
+    return values
+
+
 async def fetch_pages_by_parent(
     session: Any,
     model: Any,
@@ -215,28 +282,35 @@ async def fetch_pages_by_parent(
     entity) instead of entities: for readers that only copy the columns out, building and
     identity-mapping an entity per row cost more than the statement.
     """
+    shape = PageShape.of(request)
+    statement = pages_by_parent_statement(stmt, model, parent_column, ordering, shape, plain)
+    return await run_pages_by_parent(
+        session, statement, {}, parent_column.key, parent_ids, ordering, request, plain
+    )
+
+
+async def run_pages_by_parent(
+    session: Any,
+    statement: Select[Any],
+    values: dict[str, Any],
+    parent_key: str,
+    parent_ids: Sequence[int],
+    ordering: Ordering,
+    request: PageRequest,
+    plain: bool,
+) -> dict[int, Page[Any]]:
+    """Run a `pages_by_parent_statement` of `request`'s shape with `values` (the base
+    statement's) and the page's own, and cut its rows into one page per parent."""
     request = request.validated()
     pages: dict[int, Page[Any]] = {pid: Page.empty() for pid in parent_ids}
     if request.size == 0 or not parent_ids:
         return pages
-    rank = func.row_number().over(
-        partition_by=parent_column, order_by=_order_by(ordering, request.backward)
-    )
-    inner = (
-        _bounded(stmt, ordering, request)
-        .where(parent_column.in_(list(parent_ids)))
-        .add_columns(rank.label("rank_in_parent"))
-        .subquery()
-    )
-    if plain:
-        outer = select(*(inner.c[column.name] for column in model.__table__.columns))
-    else:
-        outer = select(aliased(model, inner))
-    outer = outer.where(inner.c.rank_in_parent <= request.size + 1).order_by(inner.c.rank_in_parent)
-    found = (await session.execute(outer)).all() if plain else (await session.scalars(outer)).all()
+    values = {**values, **page_parameters(ordering, request, parent_ids)}
+    run = session.execute if plain else session.scalars
+    found = (await run(statement, values)).all()
     grouped: dict[int, list[Any]] = {pid: [] for pid in parent_ids}
     for row in found:
-        grouped[getattr(row, parent_column.key)].append(row)
+        grouped[getattr(row, parent_key)].append(row)
     for pid, rows in grouped.items():
         pages[pid] = _assemble(rows, ordering, request)
     return pages

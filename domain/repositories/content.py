@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, update
+from sqlalchemy import Select, bindparam, update
 from sqlmodel import col, select
 
 from domain.entities import Content, ContentTopic, Engagement
 from domain.enums import ContentKind, ContentStatus, EngagementKind
-from domain.pagination import Ordering, Page, PageRequest
+from domain.pagination import (
+    Ordering,
+    Page,
+    PageRequest,
+    PageShape,
+    pages_by_parent_statement,
+    run_pages_by_parent,
+)
 from domain.repositories.base import TenantRepository
 
 CONTENT_ORDER = Ordering((Content.created_at, Content.id), descending=True)
@@ -37,6 +45,74 @@ class ContentFilter:
     def key(self) -> tuple[Any, ...]:
         return (self.kind, self.topic_id, self.since, self.until, self.top_level_only, self.status)
 
+    def narrowings(self) -> tuple[str, ...]:
+        """The narrowings that apply: a filtered statement's shape (its values aside)."""
+        chosen = {
+            "kind": self.kind is not None,
+            "topic_id": self.topic_id is not None,
+            "since": self.since is not None,
+            "until": self.until is not None,
+            "top_level_only": self.top_level_only,
+            "status": self.status is not None,
+        }
+        return tuple(name for name, applies in chosen.items() if applies)
+
+    def values(self) -> dict[str, Any]:
+        """The parameters of `filtered_content`'s statement for this filter."""
+        values = {
+            "kind": self.kind.value if self.kind is not None else None,
+            "topic_id": self.topic_id,
+            "since": self.since,
+            "until": self.until,
+            "status": self.status.value if self.status is not None else None,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@functools.lru_cache(maxsize=64)
+def filtered_content(narrowings: tuple[str, ...]) -> Select[Any]:
+    """An organization's live content narrowed by `narrowings` (see `ContentFilter`), with
+    the organization and the filter's values as bound parameters: built once per shape."""
+    stmt = select(Content).where(
+        col(Content.organization_id) == bindparam("organization_id"),
+        col(Content.deleted_at).is_(None),
+    )
+    if "kind" in narrowings:
+        stmt = stmt.where(col(Content.kind) == bindparam("kind"))
+    if "topic_id" in narrowings:
+        tagged = select(ContentTopic.content_id).where(
+            col(ContentTopic.topic_id) == bindparam("topic_id")
+        )
+        stmt = stmt.where(col(Content.id).in_(tagged))
+    if "since" in narrowings:
+        stmt = stmt.where(col(Content.created_at) >= bindparam("since"))
+    if "until" in narrowings:
+        stmt = stmt.where(col(Content.created_at) < bindparam("until"))
+    if "top_level_only" in narrowings:
+        stmt = stmt.where(col(Content.parent_id).is_(None))
+    if "status" in narrowings:
+        stmt = stmt.where(col(Content.status) == bindparam("status"))
+    return stmt
+
+
+@functools.lru_cache(maxsize=256)
+def content_pages(parent: str, narrowings: tuple[str, ...], shape: PageShape) -> Select[Any]:
+    """Pages of content by `parent` (see `pages_by_parent_statement`), built once per shape:
+    building this statement cost more CPU than running it."""
+    return pages_by_parent_statement(
+        filtered_content(narrowings),
+        Content,
+        getattr(Content, parent),
+        _ordering_by(parent),
+        shape,
+        plain=True,
+    )
+
+
+def _ordering_by(parent: str) -> Ordering:
+    # A thread reads oldest first; every other list of content newest first.
+    return REPLY_ORDER if parent == "parent_id" else CONTENT_ORDER
+
 
 class ContentRepository(TenantRepository[Content]):
     model = Content
@@ -44,24 +120,8 @@ class ContentRepository(TenantRepository[Content]):
     def live(self) -> Select[Any]:
         return self.scoped().where(col(Content.deleted_at).is_(None))
 
-    def filtered(self, where: ContentFilter) -> Select[Any]:
-        stmt = self.live()
-        if where.kind is not None:
-            stmt = stmt.where(col(Content.kind) == where.kind.value)
-        if where.topic_id is not None:
-            tagged = select(ContentTopic.content_id).where(
-                col(ContentTopic.topic_id) == where.topic_id
-            )
-            stmt = stmt.where(col(Content.id).in_(tagged))
-        if where.since is not None:
-            stmt = stmt.where(col(Content.created_at) >= where.since)
-        if where.until is not None:
-            stmt = stmt.where(col(Content.created_at) < where.until)
-        if where.top_level_only:
-            stmt = stmt.where(col(Content.parent_id).is_(None))
-        if where.status is not None:
-            stmt = stmt.where(col(Content.status) == where.status.value)
-        return stmt
+    def values(self, where: ContentFilter) -> dict[str, Any]:
+        return {"organization_id": self.organization_id, **where.values()}
 
     async def publication_of(self, row_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
         """(community id, whether published) of each live content row among `row_ids`: the
@@ -80,9 +140,7 @@ class ContentRepository(TenantRepository[Content]):
 
     async def live_plain(self, row_ids: Sequence[int]) -> dict[int, Any]:
         """Live content by id as plain rows (see `TenantRepository.plain_by_id`)."""
-        return await self.plain_by_id(
-            row_ids, self.plain().where(col(Content.deleted_at).is_(None))
-        )
+        return await self.plain_by_id(row_ids, live_only=True)
 
     async def get_live(self, row_ids: Sequence[int]) -> dict[int, Content]:
         rows = await self.get_many(row_ids)
@@ -92,15 +150,17 @@ class ContentRepository(TenantRepository[Content]):
         self, parent: str, parent_ids: Sequence[int], where: ContentFilter, request: PageRequest
     ) -> dict[int, Page[Any]]:
         """Plain rows (see `TenantRepository.plain_by_id`): pages are only read."""
-        ordering = REPLY_ORDER if parent == "parent_id" else CONTENT_ORDER
-        return await self.pages_by_parent(
-            self.filtered(where), parent, parent_ids, ordering, request, plain=True
+        statement = content_pages(parent, where.narrowings(), PageShape.of(request))
+        ordering = _ordering_by(parent)
+        return await run_pages_by_parent(
+            self.session, statement, self.values(where), parent, parent_ids, ordering, request, True
         )
 
     async def counts_for(
         self, parent: str, parent_ids: Sequence[int], where: ContentFilter
     ) -> dict[int, int]:
-        return await self.counts_by_parent(self.filtered(where), parent, parent_ids)
+        stmt = filtered_content(where.narrowings())
+        return await self.counts_by_parent(stmt, parent, parent_ids, self.values(where))
 
     async def topics_of(self, content_ids: Sequence[int]) -> dict[int, list[int]]:
         stmt = select(ContentTopic.content_id, ContentTopic.topic_id).where(
