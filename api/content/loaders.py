@@ -23,6 +23,7 @@ class ContentLoaders:
     topic_ids: DataLoader[int, list[int]]
     engagements: DataLoader[int, Engagement | None]
     content_pages: DataLoader[PageKey, Page[Any]]
+    content_pages_with_authors: DataLoader[PageKey, Page[Any]]
     content_counts: DataLoader[CountKey, int]
     engagement_pages: DataLoader[PageKey, Page[Any]]
     engagement_counts: DataLoader[CountKey, int]
@@ -41,6 +42,7 @@ class ContentLoaders:
             topic_ids=DataLoader(load_fn=topic_ids),
             engagements=by_id(lock, engagement.get_many),
             content_pages=pages_by_parent(lock, content.pages),
+            content_pages_with_authors=pages_by_parent(lock, content.pages_with_authors),
             content_counts=counts_by_parent(lock, content.counts),
             engagement_pages=pages_by_parent(lock, engagement.pages),
             engagement_counts=counts_by_parent(lock, engagement.counts),

@@ -29,12 +29,14 @@ async def content_of(
     """One page of a community's, author's or thread's content, batched with its siblings'."""
     loaders = info.context.loaders.content
     domain_filter = where.to_domain() if where is not None else DomainContentFilter()
-    page = await loaders.content_pages.load((parent, parent_id, domain_filter, request))
+    key = (parent, parent_id, domain_filter, request)
     if item_selects(info, "author"):
-        # One batch for every page's authors now, so each item's `author` answers from the
-        # loader's cache without an awaitable of its own.
-        authors = {row.author_id for row in page.items if row.author_id is not None}
-        await info.context.loaders.members.members.load_many(authors)
+        # The page's authors come in the page's statement, into the members loader's cache,
+        # so each item's `author` answers from it without an awaitable or a query of its own.
+        page = await loaders.content_pages_with_authors.load(key)
+        info.context.loaders.members.members.prime_many(page.extras["authors"])
+    else:
+        page = await loaders.content_pages.load(key)
     return from_page(
         ContentConnection,
         page,

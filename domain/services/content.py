@@ -203,6 +203,12 @@ class ContentService:
     ) -> dict[int, Page[Any]]:
         return await self.repo.pages_for(parent, parent_ids, where, request)
 
+    async def pages_with_authors(
+        self, parent: str, parent_ids: Sequence[int], where: ContentFilter, request: PageRequest
+    ) -> dict[int, Page[Any]]:
+        """`pages`, with each page's authors in `extras["authors"]` (member id -> member row)."""
+        return await self.repo.pages_with_authors(parent, parent_ids, where, request)
+
     async def counts(
         self, parent: str, parent_ids: Sequence[int], where: ContentFilter
     ) -> dict[int, int]:

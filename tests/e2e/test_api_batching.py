@@ -149,3 +149,18 @@ async def test_reply_authors_come_with_the_page_and_only_when_selected(
     # The post's author and the page's authors: at most two member reads, none without them.
     assert 1 <= len(members) <= 2, members
     assert not [s for s in without_authors if "FROM member" in s], without_authors
+
+
+async def test_a_thread_reads_its_replies_and_their_authors_in_one_statement(
+    api: Api, api_db: Database, acme: Tenant
+) -> None:
+    post = await thread(api_db, acme)
+    await api.data("{ viewer { role } }")  # the first request of a key stamps its last use
+
+    with counting_statements(api_db) as with_authors:
+        await api.data(THREAD, id=post)
+    with counting_statements(api_db) as without_authors:
+        await api.data(BARE_THREAD, id=post)
+
+    # The post's author is the one read more: the replies' authors come with their page.
+    assert len(with_authors) == len(without_authors) + 1, (with_authors, without_authors)
