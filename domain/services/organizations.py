@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,14 +131,14 @@ class OrganizationService:
 
     async def principal_of_key(self, key_id: int) -> Principal:
         """The principal of key `key_id` (named by a signed token): refused once revoked."""
-        return await self._principal(await self.session.get(ApiKey, key_id))
+        return await self._principal(await self.repo.key_by_id(key_id))
 
-    async def _principal(self, key: ApiKey | None) -> Principal:
-        if key is None or key.revoked_at is not None or key.id is None:
+    async def _principal(self, key: Any | None) -> Principal:
+        """The principal of `key` (a row of `OrganizationRepository.key_by_hash`)."""
+        if key is None or key.revoked_at is not None:
             raise Unauthenticated("the API key is unknown or revoked")
         now = utcnow()
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
             async with transaction(self.session):
-                key.last_used_at = now
-                self.session.add(key)
+                await self.repo.stamp_key_use(key.id, now)
         return Principal(key.organization_id, ApiKeyRole(key.role), key.id)
