@@ -30,6 +30,7 @@ from api.content.mutations import ContentMutation
 from api.cost import CostPlanner
 from api.documents import CachedParse, CachedValidation, ValidationResults, parse_cache
 from api.duplicates import MaxDuplicateFields
+from api.execution import bind, planned_executor
 from api.keys.mutations import ApiKeyMutation
 from api.keys.queries import ApiKeyQuery
 from api.listening.mutations import ListeningMutation
@@ -134,11 +135,13 @@ def build_schema(settings: TrustSettings, limiter: RateLimiter | None = None) ->
         ]
     if settings.production:
         extensions += [DisableIntrospection, partial(SafeErrors, is_unexpected)]
+    executor = planned_executor()
     built = TownsquareSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=executor,
         config=StrawberryConfig(
             relay_max_results=MAX_PAGE_SIZE,
             scalar_map={datetime: DateTime},
@@ -146,6 +149,7 @@ def build_schema(settings: TrustSettings, limiter: RateLimiter | None = None) ->
         ),
     )
     planner.bind(built._schema)
+    bind(executor, built)
     return built
 
 
