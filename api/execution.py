@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from graphql import GraphQLObjectType
+from graphql import (
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+)
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, UndefinedType, gather_with_cancel
 from strawberry.schema.schema import Schema, StrawberryGraphQLCoreExecutionContext
@@ -102,6 +107,34 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 return value
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
+        )
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        """A present object for a non-null object type goes straight to its sub-selection.
+
+        graphql-core would check the non-null wrapper's inner completion for null, which an
+        object's (a dict or an awaitable of one) never is, after testing the type's kinds.
+        """
+        if (
+            type(return_type) is GraphQLNonNull
+            and type(return_type.of_type) is GraphQLObjectType
+            and result is not None
+            and result is not Undefined
+            and not isinstance(result, Exception)
+        ):
+            return self.complete_object_value(
+                return_type.of_type, field_details_list, info, path, result, position_context
+            )
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
         )
 
     def steps_of(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> Steps | None:

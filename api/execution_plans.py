@@ -126,17 +126,26 @@ def _self_resolver(resolver: Any) -> Read:
 def _relay_id(source: Any, parent: str) -> GlobalID:
     """`Node._id` for a node class with `Node`'s own `resolve_id` and `resolve_typename`:
     the type name is the parent type's (what `info.path.typename` holds)."""
-    cls = type(source)
-    if not isinstance(source, Node) or not _default_identity(cls):
+    id_attr = _id_attrs.get(type(source), "")
+    if id_attr == "":
+        id_attr = _id_attrs[type(source)] = _default_id_attr(type(source))
+    if id_attr is None:
         raise NotPlanned
-    node_id = getattr(source, cls.resolve_id_attr())
+    node_id = getattr(source, id_attr)
     if node_id is None or hasattr(node_id, "__await__"):
         raise NotPlanned
     return GlobalID(type_name=parent, node_id=str(node_id))
 
 
-def _default_identity(cls: type[Node]) -> bool:
-    return (
+# Node class -> its NodeID attribute, or None when the class resolves ids its own way.
+_id_attrs: dict[type, str | None] = {}
+
+
+def _default_id_attr(cls: type) -> str | None:
+    if not issubclass(cls, Node):
+        return None
+    default = (
         getattr(cls.resolve_id, "__func__", None) is DEFAULT_RESOLVE_ID
         and getattr(cls.resolve_typename, "__func__", None) is DEFAULT_RESOLVE_TYPENAME
     )
+    return cls.resolve_id_attr() if default else None

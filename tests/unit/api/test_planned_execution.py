@@ -122,6 +122,14 @@ class Query:
         return Scroll(code="s1")
 
     @strawberry.field
+    def no_book(self) -> Book:
+        return None  # type: ignore[return-value]
+
+    @strawberry.field
+    def not_a_book(self) -> Book:
+        return Scroll(code="s2")  # type: ignore[return-value]
+
+    @strawberry.field
     def odd_book(self) -> Book:
         # A title the String scalar refuses (a dict), read by the planned attribute read.
         return book(3, {"not": "text"}, None, 1, Mood.HAPPY)
@@ -185,6 +193,8 @@ DOCUMENTS = {
     "a non-string title refused by String": "{ oddBook { id title } }",
     "a node with its own identity": "{ scroll { id code } }",
     "typename": "{ books { __typename id } }",
+    "a null for a non-null object": "{ books { id } noBook { id } }",
+    "another type for a non-null object": "{ notABook { id title } }",
 }
 
 VARIABLE_DOCUMENTS = [
