@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, update
+from sqlalchemy import Select, Table, and_, bindparam, insert, update
 from sqlmodel import col, select
 
 from domain.entities import Content, ContentTopic, Engagement, Member
@@ -23,6 +23,7 @@ from domain.pagination import (
     run_pages_by_parent,
 )
 from domain.repositories.base import TenantRepository
+from domain.unnest import available, insert_unnest
 
 CONTENT_ORDER = Ordering((Content.created_at, Content.id), descending=True)
 REPLY_ORDER = Ordering((Content.created_at, Content.id))
@@ -247,6 +248,15 @@ class EngagementFilter:
 
 class EngagementRepository(TenantRepository[Engagement]):
     model = Engagement
+
+    async def insert_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert plain rows shaped like the table (the database numbers them), as one
+        statement: building entities, or binding each value apart, cost more than the write."""
+        table: Table = Engagement.__table__  # type: ignore[attr-defined]
+        if available(self.session):
+            await insert_unnest(self.session, table, rows)
+        else:
+            await self.session.execute(insert(table), list(rows))
 
     def filtered(self, where: EngagementFilter) -> Select[Any]:
         stmt = self.scoped()

@@ -9,6 +9,8 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.unnest import available, insert_unnest
+
 Row = dict[str, Any]
 
 
@@ -48,6 +50,8 @@ async def insert_new(
     """Insert the rows whose key is not there yet; the keys actually inserted."""
     if not rows:
         return []
+    if available(session):
+        return await insert_unnest(session, table, rows, conflict=keys, returning=keys)
     statement = (
         _insert(session, table).values(list(rows)).on_conflict_do_nothing(index_elements=list(keys))
     )

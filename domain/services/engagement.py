@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import transaction
@@ -59,7 +58,7 @@ class EngagementService:
         problems.raise_if_any()
         rows = await self._validated(drafts, prefix=("items",))
         async with transaction(self.session):
-            await self.session.execute(insert(Engagement), rows)
+            await self.repo.insert_rows(rows)
             await self._derive(rows)
         return len(rows)
 
