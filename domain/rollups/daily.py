@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audit import scope as audit
 from domain.entities import Content, Membership
 from domain.enums import ContentKind, EngagementKind, MembershipState
 from domain.events import METRICS_UPDATED, emit
@@ -182,7 +183,14 @@ async def membership_changed(
 async def engagements_added(
     session: AsyncSession, organization_id: int, rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Count one organization's new engagement rows (dicts shaped like the table)."""
+    """Count one organization's new engagement rows (dicts shaped like the table).
+
+    The last write of its transaction. Concurrent batches of one community add to the same
+    daily rows, and each waits on the row locks of the one before until that one commits; so
+    everything else the transaction writes (the member-days, the events, the audit row) goes
+    first, and the rollup rows are locked by the last statements, in key order, held only for
+    the commit.
+    """
     tally = Tally()
     activity: set[tuple[int, int, date]] = set()
     for row in rows:
@@ -195,8 +203,18 @@ async def engagements_added(
     first = await _first_activity(session, organization_id, activity)
     for community_id, _member_id, day in first:
         tally.add((organization_id, community_id, day), {"active_members": 1})
+    sums = tally.rows()
+    announce(session, sums)
+    await _write_all_but_rollups(session)
     await members_added(session, organization_id, first)
-    await tally.write(session)
+    await add_to(session, table_of(CommunityDaily), ("community_id", "day"), sums)
+
+
+async def _write_all_but_rollups(session: AsyncSession) -> None:
+    """Send what the transaction holds so far, its audit row included (`domain.db.transaction`
+    stages it again before the commit: an unchanged row costs no statement then)."""
+    await session.flush()
+    await audit.stage(session)
 
 
 async def _first_activity(

@@ -223,11 +223,13 @@ async def announce_published(
 ) -> None:
     """What publishing does besides the row: the event, the rollups, the members' love.
 
-    Called inside the publishing transaction of direct publishing.
+    Called inside the publishing transaction of direct publishing. Love before the rollups,
+    as every writer of both orders them (an ingest locks the same membership scores and daily
+    rows): two writers taking them in opposite orders could each wait for the other.
     """
     _emit_published(session, content)
-    await content_changed(session, before, content)
     await activity_added(session, content.organization_id, {}, content_love(content))
+    await content_changed(session, before, content)
 
 
 async def announce_many_published(session: AsyncSession, contents: Sequence[Content]) -> None:

@@ -63,10 +63,11 @@ class EngagementService:
         return len(rows)
 
     async def _derive(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Keep rollups and love current in the write's own transaction."""
-        await engagements_added(self.session, self.organization_id, rows)
+        """Keep love and rollups current in the write's own transaction; rollups last (their
+        rows are the ones concurrent batches queue on, see `engagements_added`)."""
         love = engagement_love(rows, utcnow())
         await activity_added(self.session, self.organization_id, love, {})
+        await engagements_added(self.session, self.organization_id, rows)
 
     async def _validated(
         self, drafts: Sequence[EngagementDraft], prefix: tuple[str, ...]
