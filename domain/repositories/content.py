@@ -7,11 +7,14 @@ from collections import defaultdict, namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, Table, and_, bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from domain.arrays import among, available, dialect_of, insert_unnest
 from domain.entities import Content, ContentTopic, Engagement, Member
 from domain.enums import ContentKind, ContentStatus, EngagementKind
 from domain.pagination import (
@@ -23,7 +26,6 @@ from domain.pagination import (
     run_pages_by_parent,
 )
 from domain.repositories.base import TenantRepository
-from domain.unnest import available, insert_unnest
 
 CONTENT_ORDER = Ordering((Content.created_at, Content.id), descending=True)
 REPLY_ORDER = Ordering((Content.created_at, Content.id))
@@ -145,6 +147,16 @@ def _ordering_by(parent: str) -> Ordering:
     return REPLY_ORDER if parent == "parent_id" else CONTENT_ORDER
 
 
+@lru_cache(maxsize=4)
+def _publication(dialect: str) -> Select[Any]:
+    table: Table = Content.__table__  # type: ignore[attr-defined]
+    return sa_select(table.c.id, table.c.community_id, table.c.published_at.is_not(None)).where(
+        table.c.organization_id == bindparam("organization_id"),
+        among(dialect, table.c.id, "ids"),
+        table.c.deleted_at.is_(None),
+    )
+
+
 class ContentRepository(TenantRepository[Content]):
     model = Content
 
@@ -159,14 +171,12 @@ class ContentRepository(TenantRepository[Content]):
         columns a write needs to check and place engagement, without building entities."""
         if not row_ids:
             return {}
-        stmt = select(
-            col(Content.id), col(Content.community_id), col(Content.published_at).is_not(None)
-        ).where(
-            col(Content.organization_id) == self.organization_id,
-            col(Content.id).in_(set(row_ids)),
-            col(Content.deleted_at).is_(None),
-        )
-        rows: Sequence[Any] = (await self.session.execute(stmt)).all()
+        statement = _publication(dialect_of(self.session))
+        rows: Sequence[Any] = (
+            await self.session.execute(
+                statement, {"organization_id": self.organization_id, "ids": list(set(row_ids))}
+            )
+        ).all()
         return {row_id: (community, bool(published)) for row_id, community, published in rows}
 
     async def live_plain(self, row_ids: Sequence[int]) -> dict[int, Any]:

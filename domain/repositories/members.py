@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, update
+from sqlalchemy import Select, Table, bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from domain.arrays import among, dialect_of
 from domain.entities import Follow, Member, MemberInterest, Membership
 from domain.enums import MembershipRole, MembershipState
 from domain.pagination import Ordering, Page, PageRequest
@@ -17,6 +20,15 @@ from domain.repositories.base import TenantRepository
 
 MEMBER_ORDER = Ordering((Member.created_at, Member.id))
 MEMBERSHIP_ORDER = Ordering((Membership.id,))
+
+
+@lru_cache(maxsize=4)
+def _followers(dialect: str) -> Select[Any]:
+    table: Table = Member.__table__  # type: ignore[attr-defined]
+    return sa_select(table.c.id, table.c.followers_count).where(
+        table.c.organization_id == bindparam("organization_id"),
+        among(dialect, table.c.id, "ids"),
+    )
 
 
 class MemberRepository(TenantRepository[Member]):
@@ -43,11 +55,12 @@ class MemberRepository(TenantRepository[Member]):
         """Followers count of each of `member_ids` the organization has (absent: unknown)."""
         if not member_ids:
             return {}
-        stmt = select(col(Member.id), col(Member.followers_count)).where(
-            col(Member.organization_id) == self.organization_id,
-            col(Member.id).in_(set(member_ids)),
-        )
-        rows: Sequence[Any] = (await self.session.execute(stmt)).all()
+        statement = _followers(dialect_of(self.session))
+        rows: Sequence[Any] = (
+            await self.session.execute(
+                statement, {"organization_id": self.organization_id, "ids": list(set(member_ids))}
+            )
+        ).all()
         return dict(rows)
 
     async def interests_of(self, member_ids: Sequence[int]) -> dict[int, list[MemberInterest]]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.unnest import available, insert_unnest
+from domain.arrays import available, dialect_of, insert_unnest
 
 Row = dict[str, Any]
 
@@ -35,13 +36,25 @@ async def add_to(
     """
     if not rows:
         return
-    statement = _insert(session, table)
     fixed = {*keys, *replaced, "organization_id", "community_id"}
-    counters = [name for name in rows[0] if name not in fixed]
+    counters = tuple(name for name in rows[0] if name not in fixed)
+    statement = _adding(dialect_of(session), table, tuple(keys), counters, tuple(replaced))
+    await session.execute(statement, list(rows))
+
+
+@lru_cache(maxsize=64)
+def _adding(
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    counters: tuple[str, ...],
+    replaced: tuple[str, ...],
+) -> Any:
+    """The upsert of `add_to`, built once (its construction cost more than its execution)."""
+    statement = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     changes = {name: table.c[name] + statement.excluded[name] for name in counters}
     changes.update({name: statement.excluded[name] for name in replaced})
-    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
-    await session.execute(statement, list(rows))
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
 
 
 async def insert_new(

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
+from domain.arrays import among, dialect_of
 from domain.entities import ContentTopic, MemberInterest
 from domain.metrics import engagement_weight
 
 UNTAGGED_MATCH = 0.5
+
+
+def table_of(entity: Any) -> Table:
+    table: Table = entity.__table__
+    return table
 
 
 def interest_match(interests: Mapping[int, float], topics: Sequence[int]) -> float:
@@ -28,14 +35,26 @@ def interest_match(interests: Mapping[int, float], topics: Sequence[int]) -> flo
     return min(1.0, max(0.0, sum(interests.get(t, 0.0) for t in topics)))
 
 
+@lru_cache(maxsize=4)
+def _interests(dialect: str) -> Select[Any]:
+    table = table_of(MemberInterest)
+    return select(table.c.member_id, table.c.topic_id, table.c.weight).where(
+        among(dialect, table.c.member_id, "ids")
+    )
+
+
+@lru_cache(maxsize=4)
+def _topics(dialect: str) -> Select[Any]:
+    table = table_of(ContentTopic)
+    return select(table.c.content_id, table.c.topic_id).where(
+        among(dialect, table.c.content_id, "ids")
+    )
+
+
 async def interests_of(
     session: AsyncSession, member_ids: Sequence[int]
 ) -> dict[int, dict[int, float]]:
-    rows = await session.execute(
-        select(
-            col(MemberInterest.member_id), col(MemberInterest.topic_id), col(MemberInterest.weight)
-        ).where(col(MemberInterest.member_id).in_(set(member_ids)))
-    )
+    rows = await session.execute(_interests(dialect_of(session)), {"ids": list(set(member_ids))})
     found: dict[int, dict[int, float]] = defaultdict(dict)
     for member_id, topic_id, weight in rows.all():
         found[member_id][topic_id] = weight
@@ -43,11 +62,7 @@ async def interests_of(
 
 
 async def topics_of(session: AsyncSession, content_ids: Sequence[int]) -> dict[int, list[int]]:
-    rows = await session.execute(
-        select(col(ContentTopic.content_id), col(ContentTopic.topic_id)).where(
-            col(ContentTopic.content_id).in_(set(content_ids))
-        )
-    )
+    rows = await session.execute(_topics(dialect_of(session)), {"ids": list(set(content_ids))})
     found: dict[int, list[int]] = defaultdict(list)
     for content_id, topic_id in rows.all():
         found[content_id].append(topic_id)
