@@ -41,8 +41,8 @@ class EngagementService:
         self.repo = EngagementRepository(session, organization_id)
 
     async def record(self, draft: EngagementDraft) -> Engagement:
-        rows = await self._validated([draft], prefix=())
         async with transaction(self.session):
+            rows = await self._validated([draft], prefix=())
             engagement = self.repo.add(Engagement.model_validate(rows[0]))
             await self.session.flush()
             await self._derive(rows)
@@ -56,8 +56,11 @@ class EngagementService:
         if len(drafts) > MAX_BATCH:
             problems.add("items", f"at most {MAX_BATCH} items per call", "TOO_MANY")
         problems.raise_if_any()
-        rows = await self._validated(drafts, prefix=("items",))
         async with transaction(self.session):
+            # Checked inside the write's transaction, not in a read transaction before it: one
+            # commit and one pool checkout (with its liveness ping) fewer, and the checks see
+            # the same snapshot the write does.
+            rows = await self._validated(drafts, prefix=("items",))
             await self.repo.insert_rows(rows)
             await self._derive(rows)
         return len(rows)
