@@ -6,12 +6,14 @@ of four fields. `engagementsIngest` takes 250 of them, so that was the larger pa
 request's CPU. For an input whose fields are all scalars or enums (which graphql-core has
 already parsed, and which Strawberry passes through unchanged) `flat_input` computes the
 field names once and builds each object directly, through Strawberry's `from_input` hook.
-The schema does not change.
+A field holding a list of such inputs (`items: [EngagementRecordInput!]!`) is built the same
+way, the whole list at once: Strawberry would otherwise still test each item's type and call
+the hook item by item. The schema does not change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING
 from typing import Any, TypeVar
 
@@ -19,6 +21,7 @@ from strawberry.relay import GlobalID
 from strawberry.scalars import is_scalar
 from strawberry.types.arguments import InputContext
 from strawberry.types.base import (
+    StrawberryList,
     StrawberryOptional,
     StrawberryType,
     get_object_definition,
@@ -27,12 +30,17 @@ from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
 
 T = TypeVar("T", bound=type)
-# (GraphQL name, Python name, whether the client may leave it out with no default)
-Plan = tuple[tuple[str, str, bool], ...]
+Builder = Callable[[type, Mapping[str, Any], InputContext], Any]
+# (GraphQL name, Python name, whether the client may leave it out with no default, and for
+# a list of flat inputs their class and builder)
+Plan = tuple[tuple[str, str, bool, tuple[type, Builder] | None], ...]
+# The builder of each class made flat, for the lists of them.
+_BUILDERS: dict[type, Builder] = {}
 
 
 def flat_input(cls: T) -> T:
-    """Build `cls` (a Strawberry input of scalar and enum fields) without per-field rules."""
+    """Build `cls` (a Strawberry input of scalar and enum fields, or of lists of inputs made
+    flat before it) without per-field rules."""
     definition = get_object_definition(cls, strict=True)
     plans: dict[int, Plan] = {}
 
@@ -41,26 +49,46 @@ def flat_input(cls: T) -> T:
         if plan is None:
             plan = plans[id(context.config)] = _plan(definition.fields, context)
         kwargs: dict[str, Any] = {}
-        for graphql_name, python_name, implicit_none in plan:
+        for graphql_name, python_name, implicit_none, items in plan:
             if graphql_name in value:
-                kwargs[python_name] = value[graphql_name]
+                given = value[graphql_name]
+                if items is not None and given is not None:
+                    given = [None if v is None else items[1](items[0], v, context) for v in given]
+                kwargs[python_name] = given
             elif implicit_none:
                 kwargs[python_name] = None
         return origin(**kwargs)
 
     definition.from_input = build
+    _BUILDERS[cls] = build
     return cls
 
 
 def _plan(fields: list[StrawberryField], context: InputContext) -> Plan:
     plan = []
     for field in fields:
-        if not _passes_through(field.type, context):
+        items = _flat_items(field.type)
+        if items is None and not _passes_through(field.type, context):
             raise TypeError(f"{field.python_name} is not a scalar or an enum: no flat input")
         # Strawberry gives fields without a default an implicit None, so do we.
         implicit = field.default_value is MISSING and field.default_factory is MISSING
-        plan.append((context.config.name_converter.from_field(field), field.python_name, implicit))
+        name = context.config.name_converter.from_field(field)
+        plan.append((name, field.python_name, implicit, items))
     return tuple(plan)
+
+
+def _flat_items(type_: StrawberryType | type | Any) -> tuple[type, Builder] | None:
+    """The class and builder of the items of a list of flat inputs (None for other types)."""
+    if isinstance(type_, StrawberryOptional):
+        type_ = type_.of_type
+    if not isinstance(type_, StrawberryList):
+        return None
+    item = type_.of_type
+    if isinstance(item, StrawberryOptional):
+        item = item.of_type
+    if not isinstance(item, type) or item not in _BUILDERS:
+        return None
+    return item, _BUILDERS[item]
 
 
 def _passes_through(type_: StrawberryType | type | Any, context: InputContext) -> bool:

@@ -58,6 +58,7 @@ class EngagementRecordInput:
     )
 
 
+@flat_input
 @strawberry.input(description=f"Up to {MAX_BATCH} engagements, written all together or not at all.")
 class EngagementsIngestInput:
     items: list[EngagementRecordInput]

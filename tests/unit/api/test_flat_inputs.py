@@ -40,6 +40,19 @@ class FlatItem:
     count: int | None
 
 
+@strawberry.input
+class PlainBatch:
+    items: list[PlainItem]
+    note: str | None = None
+
+
+@flat_input
+@strawberry.input
+class FlatBatch:
+    items: list[FlatItem]
+    note: str | None = None
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -49,6 +62,14 @@ class Query:
     @strawberry.field
     def flat(self, items: list[FlatItem]) -> str:
         return repr([vars(item) for item in items])
+
+    @strawberry.field
+    def plain_batch(self, batch: PlainBatch) -> str:
+        return repr((batch.note, [vars(item) for item in batch.items]))
+
+    @strawberry.field
+    def flat_batch(self, batch: FlatBatch) -> str:
+        return repr((batch.note, [vars(item) for item in batch.items]))
 
 
 schema = strawberry.Schema(query=Query)
@@ -70,6 +91,22 @@ def test_a_flat_input_is_built_as_strawberry_builds_the_same_input(item: dict[st
         assert result.data is not None
         answers[field] = result.data[field]
     assert answers["flat"] == answers["plain"]
+
+
+@pytest.mark.parametrize("note", [None, "n"])
+def test_a_flat_input_holding_a_list_of_flat_inputs_is_built_as_strawberry_builds_it(
+    note: str | None,
+) -> None:
+    answers = {}
+    for field, kind in (("plainBatch", "PlainBatch"), ("flatBatch", "FlatBatch")):
+        query = f"query($batch: {kind}!) {{ {field}(batch: $batch) }}"
+        batch: dict[str, Any] = {"items": ITEMS} if note is None else {"items": ITEMS, "note": note}
+        result = schema.execute_sync(query, variable_values={"batch": batch})
+        assert result.errors is None, result.errors
+        assert result.data is not None
+        answers[field] = result.data[field]
+    assert answers["flatBatch"] == answers["plainBatch"]
+    assert "Colour.BLUE" in answers["flatBatch"]
 
 
 def test_a_literal_flat_input_is_built_as_strawberry_builds_it() -> None:
