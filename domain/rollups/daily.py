@@ -193,13 +193,19 @@ async def engagements_added(
     """
     tally = Tally()
     activity: set[tuple[int, int, date]] = set()
+    kinds: Counter[tuple[int, date, str]] = Counter()
+    weights: defaultdict[tuple[int, date], float] = defaultdict(float)
+    days: dict[datetime, date] = {}  # a batch's items mostly share a few moments
     for row in rows:
-        day = day_of(row["occurred_at"])
-        tally.add(
-            (organization_id, row["community_id"], day),
-            {ENGAGEMENT_COLUMNS[row["kind"]]: 1, "quality_weighted": row["quality_weight"]},
-        )
+        moment = row["occurred_at"]
+        day = days.get(moment) or days.setdefault(moment, day_of(moment))
+        kinds[(row["community_id"], day, row["kind"])] += 1
+        weights[(row["community_id"], day)] += row["quality_weight"]
         activity.add((row["community_id"], row["member_id"], day))
+    for (community_id, day, kind), count in kinds.items():
+        tally.add((organization_id, community_id, day), {ENGAGEMENT_COLUMNS[kind]: count})
+    for (community_id, day), weight in weights.items():
+        tally.add((organization_id, community_id, day), {"quality_weighted": weight})
     first = await _first_activity(session, organization_id, activity)
     for community_id, _member_id, day in first:
         tally.add((organization_id, community_id, day), {"active_members": 1})

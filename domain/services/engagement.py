@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,8 +25,9 @@ MAX_BATCH = 250
 FUTURE_SKEW = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class EngagementDraft:
+class EngagementDraft(NamedTuple):
+    """One action to record (a tuple: a batch builds 250 of them per call)."""
+
     content_id: int
     member_id: int
     kind: EngagementKind
