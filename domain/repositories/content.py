@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, Table, and_, bindparam, insert, update
 from sqlalchemy import select as sa_select
@@ -147,13 +147,31 @@ def _ordering_by(parent: str) -> Ordering:
     return REPLY_ORDER if parent == "parent_id" else CONTENT_ORDER
 
 
+class Publication(NamedTuple):
+    """What a write needs to check and place engagement on a live content row."""
+
+    community_id: int
+    published: bool
+    topic_ids: list[int]
+
+
 @lru_cache(maxsize=4)
 def _publication(dialect: str) -> Select[Any]:
-    table: Table = Content.__table__  # type: ignore[attr-defined]
-    return sa_select(table.c.id, table.c.community_id, table.c.published_at.is_not(None)).where(
-        table.c.organization_id == bindparam("organization_id"),
-        among(dialect, table.c.id, "ids"),
-        table.c.deleted_at.is_(None),
+    content: Table = Content.__table__  # type: ignore[attr-defined]
+    topic: Table = ContentTopic.__table__  # type: ignore[attr-defined]
+    return (
+        sa_select(
+            content.c.id,
+            content.c.community_id,
+            content.c.published_at.is_not(None),
+            topic.c.topic_id,
+        )
+        .select_from(content.outerjoin(topic, topic.c.content_id == content.c.id))
+        .where(
+            content.c.organization_id == bindparam("organization_id"),
+            among(dialect, content.c.id, "ids"),
+            content.c.deleted_at.is_(None),
+        )
     )
 
 
@@ -166,9 +184,9 @@ class ContentRepository(TenantRepository[Content]):
     def values(self, where: ContentFilter) -> dict[str, Any]:
         return {"organization_id": self.organization_id, **where.values()}
 
-    async def publication_of(self, row_ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
-        """(community id, whether published) of each live content row among `row_ids`: the
-        columns a write needs to check and place engagement, without building entities."""
+    async def publication_of(self, row_ids: Sequence[int]) -> dict[int, Publication]:
+        """Community, whether published, and topics of each live content row among `row_ids`
+        (one statement: building entities, or a query more, cost more than the reading)."""
         if not row_ids:
             return {}
         statement = _publication(dialect_of(self.session))
@@ -177,7 +195,14 @@ class ContentRepository(TenantRepository[Content]):
                 statement, {"organization_id": self.organization_id, "ids": list(set(row_ids))}
             )
         ).all()
-        return {row_id: (community, bool(published)) for row_id, community, published in rows}
+        found: dict[int, Publication] = {}
+        for row_id, community, published, topic_id in rows:
+            entry = found.get(row_id)
+            if entry is None:
+                entry = found[row_id] = Publication(community, bool(published), [])
+            if topic_id is not None:
+                entry.topic_ids.append(topic_id)
+        return found
 
     async def live_plain(self, row_ids: Sequence[int]) -> dict[int, Any]:
         """Live content by id as plain rows (see `TenantRepository.plain_by_id`)."""

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, Table, bindparam, update
 from sqlalchemy import select as sa_select
@@ -22,12 +22,24 @@ MEMBER_ORDER = Ordering((Member.created_at, Member.id))
 MEMBERSHIP_ORDER = Ordering((Membership.id,))
 
 
+class Engager(NamedTuple):
+    """What the weight of a member's engagement depends on."""
+
+    followers: int
+    interests: dict[int, float]  # topic id -> weight
+
+
 @lru_cache(maxsize=4)
-def _followers(dialect: str) -> Select[Any]:
-    table: Table = Member.__table__  # type: ignore[attr-defined]
-    return sa_select(table.c.id, table.c.followers_count).where(
-        table.c.organization_id == bindparam("organization_id"),
-        among(dialect, table.c.id, "ids"),
+def _engagers(dialect: str) -> Select[Any]:
+    member: Table = Member.__table__  # type: ignore[attr-defined]
+    interest: Table = MemberInterest.__table__  # type: ignore[attr-defined]
+    return (
+        sa_select(member.c.id, member.c.followers_count, interest.c.topic_id, interest.c.weight)
+        .select_from(member.outerjoin(interest, interest.c.member_id == member.c.id))
+        .where(
+            member.c.organization_id == bindparam("organization_id"),
+            among(dialect, member.c.id, "ids"),
+        )
     )
 
 
@@ -51,17 +63,25 @@ class MemberRepository(TenantRepository[Member]):
     async def total(self) -> int:
         return await self.count(self.scoped())
 
-    async def followers_of(self, member_ids: Sequence[int]) -> dict[int, int]:
-        """Followers count of each of `member_ids` the organization has (absent: unknown)."""
+    async def engagers(self, member_ids: Sequence[int]) -> dict[int, Engager]:
+        """Followers count and interests of each of `member_ids` the organization has
+        (absent: unknown), in one statement."""
         if not member_ids:
             return {}
-        statement = _followers(dialect_of(self.session))
+        statement = _engagers(dialect_of(self.session))
         rows: Sequence[Any] = (
             await self.session.execute(
                 statement, {"organization_id": self.organization_id, "ids": list(set(member_ids))}
             )
         ).all()
-        return dict(rows)
+        found: dict[int, Engager] = {}
+        for member_id, followers, topic_id, weight in rows:
+            entry = found.get(member_id)
+            if entry is None:
+                entry = found[member_id] = Engager(followers, {})
+            if topic_id is not None:
+                entry.interests[topic_id] = weight
+        return found
 
     async def interests_of(self, member_ids: Sequence[int]) -> dict[int, list[MemberInterest]]:
         stmt = (

@@ -13,7 +13,12 @@ from domain.entities import Engagement
 from domain.enums import EngagementKind
 from domain.orbit import activity_added, engagement_love
 from domain.pagination import Page, PageRequest
-from domain.repositories.content import ContentRepository, EngagementFilter, EngagementRepository
+from domain.repositories.content import (
+    ContentRepository,
+    EngagementFilter,
+    EngagementRepository,
+    Publication,
+)
 from domain.repositories.members import MemberRepository
 from domain.rollups.daily import engagements_added
 from domain.rollups.weights import quality_weights
@@ -75,11 +80,12 @@ class EngagementService:
     async def _validated(
         self, drafts: Sequence[EngagementDraft], prefix: tuple[str, ...]
     ) -> list[dict[str, Any]]:
-        # Only the columns the checks read: building entities cost more than the queries.
+        # Only the columns the checks and weights read: building entities, or a query for each
+        # kind of fact, cost more than the reading.
         contents = await ContentRepository(self.session, self.organization_id).publication_of(
             list({d.content_id for d in drafts})
         )
-        followers = await MemberRepository(self.session, self.organization_id).followers_of(
+        engagers = await MemberRepository(self.session, self.organization_id).engagers(
             list({d.member_id for d in drafts})
         )
         problems = Problems()
@@ -89,13 +95,17 @@ class EngagementService:
             item = Problems((*prefix, str(index)) if prefix else ())
             rows.append(
                 self._row(
-                    draft, contents.get(draft.content_id), draft.member_id in followers, now, item
+                    draft, contents.get(draft.content_id), draft.member_id in engagers, now, item
                 )
             )
             problems.extend(item)
         problems.raise_if_any()
-        pairs = [(d.member_id, d.content_id) for d in drafts]
-        weights = await quality_weights(self.session, pairs, followers)
+        weights = quality_weights(
+            [(d.member_id, d.content_id) for d in drafts],
+            {member_id: e.followers for member_id, e in engagers.items()},
+            {member_id: e.interests for member_id, e in engagers.items()},
+            {content_id: c.topic_ids for content_id, c in contents.items()},
+        )
         for row, weight in zip(rows, weights, strict=True):
             row["quality_weight"] = weight
         return rows
@@ -103,15 +113,15 @@ class EngagementService:
     def _row(
         self,
         draft: EngagementDraft,
-        content: tuple[int, bool] | None,
+        content: Publication | None,
         member_known: bool,
         now: datetime,
         item: Problems,
     ) -> dict[str, Any]:
-        """The row of one draft; `content` is its (community id, published) if it is live."""
+        """The row of one draft; `content` is where it was published, if it is live."""
         if content is None:
             item.add("contentId", "content not found", "NOT_FOUND")
-        elif not content[1]:
+        elif not content.published:
             item.add("contentId", "the content is not published", "NOT_PUBLISHED")
         if not member_known:
             item.add("memberId", "member not found", "NOT_FOUND")
@@ -120,7 +130,7 @@ class EngagementService:
             item.add("occurredAt", "`occurredAt` lies in the future", "IN_FUTURE")
         return {
             "organization_id": self.organization_id,
-            "community_id": content[0] if content is not None else 0,
+            "community_id": content.community_id if content is not None else 0,
             "content_id": draft.content_id,
             "member_id": draft.member_id,
             "kind": draft.kind.value,

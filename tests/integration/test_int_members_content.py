@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pytest
+from sqlmodel import col, select
 
 from domain.db import Database
+from domain.entities import Engagement
 from domain.enums import (
     ContentKind,
     EngagementKind,
@@ -19,6 +22,7 @@ from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.pagination import PageRequest
 from domain.repositories.content import ContentFilter, EngagementFilter
 from domain.repositories.members import MembershipFilter
+from domain.rollups.weights import UNTAGGED_MATCH
 from domain.services.communities import CommunityDraft, CommunityService
 from domain.services.content import ContentDraft, ContentService
 from domain.services.engagement import EngagementDraft, EngagementService
@@ -241,3 +245,24 @@ async def test_a_recorded_engagement_is_listed_under_its_content(
         )
     assert recorded.community_id == world.community_id
     assert [e.id for e in pages[post_id].items] == [recorded.id]
+
+
+async def test_an_ingested_engagement_is_weighed_by_its_members_reach_and_interest_in_its_topics(
+    db: Database, world: World
+) -> None:
+    post_id, (reply_id, _) = await _thread(db, world)  # the post is tagged, the replies not
+    async with db.session() as session:
+        await MemberService(session, world.organization_id).follow(world.bob, world.alice)
+        await EngagementService(session, world.organization_id).ingest(
+            [
+                EngagementDraft(post_id, world.alice, EngagementKind.LIKE),
+                EngagementDraft(reply_id, world.alice, EngagementKind.LIKE),
+                EngagementDraft(post_id, world.bob, EngagementKind.LIKE),
+            ]
+        )
+        stored = await session.execute(
+            select(col(Engagement.quality_weight)).order_by(col(Engagement.id))
+        )
+        weights = list(stored.scalars().all())
+    reach = 1 + math.log10(2)  # alice has one follower; bob none (reach 1) and no interests
+    assert weights == pytest.approx([reach * 0.6, reach * UNTAGGED_MATCH, 0.0])
