@@ -95,14 +95,12 @@ def serve(
     ),
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in development)."""
-    import uvicorn
+    from api import serving
 
-    from api.serving import prepare_workers
-
-    prepare_workers(workers, pool_size)
+    serving.prepare_workers(workers, pool_size)
     console.print(f"Serving Townsquare on http://{host}:{port}/graphql (metrics at /metrics)")
     # An import string and a factory, so each worker process builds its own app and engine.
-    uvicorn.run(
+    serving.run(
         "api.app:create_app",
         factory=True,
         host=host,
