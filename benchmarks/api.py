@@ -5,12 +5,19 @@
 One run seeds one database (dropping what it held), then for each operation starts each server
 as a uvicorn subprocess with one worker (Townsquare also with persisted queries, and with
 `--workers 2`), checks that all three answer the same JSON, and drives it with the same
-closed-loop client for the same time. Prints requests/s, p50/p95/p99, the server processes' CPU
-time per answered request (user + system, from psutil: less sensitive than throughput to what
-else runs on the box) and the ratios:
+closed-loop client for the same time. Prints requests/s, p50/p95/p99, the CPU time per answered
+request (user + system, from psutil: less sensitive than throughput to what else runs on the
+box) of the server's processes, of the database's PostgreSQL backends and of the client, and
+the ratios.
+
+Two clients: `apiclient.py` (Python, asyncio; the default, `--client`) and wrk
+(`wrkclient.py`, `apt-get install wrk`), which costs about a tenth of the Python client's CPU
+per request. The 1-worker and N-worker rows that give the scaling ratio use `--scaling-client`
+(wrk when installed): on two cores, whatever the client spends is taken from the workers.
 
 - townsquare: the application (`api.app:create_app`, through `apiservers/served.py`, which lifts
-  the one benchmark key's rate limit so that the bucket, not the server, does not set the pace);
+  the one benchmark key's rate limit so that the bucket, not the server, does not set the pace,
+  and serves it as `townsquare serve` does: several workers listen on a socket each);
 - limit: `apiservers/limit.py`, a hand-written Starlette endpoint issuing the minimal SQL;
 - naive: `apiservers/naive.py`, the same schema with per-object resolvers and no caches.
 
@@ -40,10 +47,9 @@ import platform
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,7 +60,9 @@ import orjson
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+import wrkclient  # noqa: E402
 from apiclient import Run, closed_loop  # noqa: E402
+from cputime import DatabaseCpu, tree_cpu  # noqa: E402
 
 THREAD = (
     "query Thread($id: ID!, $first: Int!) { node(id: $id) { ... on Content { id title body "
@@ -238,16 +246,14 @@ def server(kind: str, url: str, workers: int = 1) -> Iterator[int]:
     plain = url.replace("postgresql+asyncpg://", "postgresql://")
     env["BENCH_LIMIT_DSN"] = plain
     env["BENCH_NAIVE_URL"] = plain.replace("postgresql://", "postgresql+asyncpg://", 1)
-    common = ["--port", str(port), "--log-level", "warning", "--no-access-log"]
     if kind == "townsquare":
-        target = ["--factory", "served:create_app", "--workers", str(workers)]
-        if workers > 1:
-            env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
+        # As `townsquare serve` runs it (api.serving: several workers listen apart).
+        command = [str(HERE / "apiservers" / "served.py"), "--workers", str(workers)]
     else:
-        target = [f"{kind}:app"]
-    target += ["--app-dir", str(HERE / "apiservers")]
+        command = ["-m", "uvicorn", f"{kind}:app", "--app-dir", str(HERE / "apiservers")]
+        command += ["--log-level", "warning", "--no-access-log"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", *target, *common],
+        [sys.executable, *command, "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -255,6 +261,8 @@ def server(kind: str, url: str, workers: int = 1) -> Iterator[int]:
     )
     try:
         _wait_for(port, process)
+        if workers > 1:
+            _wait_for_listeners(port, process, workers)
         SERVERS[port] = process.pid
         yield port
     finally:
@@ -263,20 +271,26 @@ def server(kind: str, url: str, workers: int = 1) -> Iterator[int]:
         process.wait(timeout=30)
 
 
-# Port -> pid of the uvicorn process serving it (its workers are its children).
+# Port -> pid of the process serving it (its workers are its children).
 SERVERS: dict[int, int] = {}
 
 
-def server_cpu(port: int) -> float:
-    """CPU seconds (user + system) spent so far by the server on `port` and its workers."""
+def _wait_for_listeners(port: int, process: subprocess.Popen[bytes], workers: int) -> None:
+    """Until every worker listens on `port` (a socket each, api.serving): connections opened
+    while one is still starting would all go to the others, for the whole run."""
     import psutil
 
-    root = psutil.Process(SERVERS[port])
-    total = 0.0
-    for process in [root, *root.children(recursive=True)]:
-        times = process.cpu_times()
-        total += times.user + times.system
-    return total
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        listening = 0
+        for child in psutil.Process(process.pid).children(recursive=True):
+            with suppress(psutil.NoSuchProcess):
+                sockets = child.net_connections(kind="tcp")
+                listening += any(s.status == "LISTEN" and s.laddr.port == port for s in sockets)
+        if listening >= workers:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{workers} workers did not all listen within 60 s")
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -361,15 +375,22 @@ async def one(port: int, body: bytes, key: str) -> dict[str, Any]:
 class Row:
     operation: str
     server: str
-    run: Run
+    run: Run | wrkclient.WrkRun
     unit: int = 1
-    # Server CPU seconds over the measured seconds.
+    client: str = "python"
+    # CPU seconds over the measured seconds: the server's processes, the database's backends,
+    # the client.
     cpu: float = 0.0
+    db_cpu: float = 0.0
+    client_cpu: float = 0.0
+
+    def per_request_ms(self, seconds: float) -> float:
+        answered = self.run.answered
+        return seconds * 1000 / answered if answered else float("nan")
 
     @property
     def cpu_ms(self) -> float:
-        answered = len(self.run.latencies)
-        return self.cpu * 1000 / answered if answered else float("nan")
+        return self.per_request_ms(self.cpu)
 
 
 def measure(
@@ -380,18 +401,34 @@ def measure(
     seeded: Seeded,
     args: argparse.Namespace,
     unit: int,
+    client: str = "python",
 ) -> Row:
-    headers = {"Authorization": f"Bearer {seeded.key}", "Content-Type": "application/json"}
-    asyncio.run(
-        closed_loop("127.0.0.1", port, body, headers, answered, args.concurrency, args.warmup)
-    )
-    before = server_cpu(port)
-    run = asyncio.run(
-        closed_loop("127.0.0.1", port, body, headers, answered, args.concurrency, args.seconds)
-    )
-    row = Row(operation, label, run, unit, server_cpu(port) - before)
+    drive(client, port, body, seeded, args.concurrency, args.warmup)
+    database = DatabaseCpu(args.database)
+    database.begin()
+    before = tree_cpu(SERVERS[port])
+    run, client_cpu = drive(client, port, body, seeded, args.concurrency, args.seconds)
+    server = tree_cpu(SERVERS[port]) - before
+    row = Row(operation, label, run, unit, client, server, database.seconds(), client_cpu)
     print(_line(row), flush=True)
     return row
+
+
+def drive(
+    client: str,
+    port: int,
+    body: Callable[[], bytes],
+    seeded: Seeded,
+    concurrency: int,
+    seconds: float,
+) -> tuple[Run | wrkclient.WrkRun, float]:
+    """A closed-loop run with the chosen client, and the client's CPU seconds."""
+    if client == "wrk":
+        return wrkclient.closed_loop(port, body(), seeded.key, concurrency, seconds)
+    headers = {"Authorization": f"Bearer {seeded.key}", "Content-Type": "application/json"}
+    started = time.process_time()
+    run = asyncio.run(closed_loop("127.0.0.1", port, body, headers, answered, concurrency, seconds))
+    return run, time.process_time() - started
 
 
 def bench_operation(name: str, seeded: Seeded, url: str, args: argparse.Namespace) -> list[Row]:
@@ -399,19 +436,26 @@ def bench_operation(name: str, seeded: Seeded, url: str, args: argparse.Namespac
     unit = BATCH if name == "ingest" else 1
     answers: dict[str, Any] = {}
     rows = []
+    scaling = args.scaling_client
+    # The scaling rows name their client when it is not the side-by-side rows' one.
+    suffix = f" ({scaling})" if scaling != args.client else ""
     for kind in args.servers:
         with server(kind, url) as port:
             answers[kind] = asyncio.run(one(port, body(), seeded.key))
-            rows.append(measure(name, kind, port, body, seeded, args, unit))
+            rows.append(measure(name, kind, port, body, seeded, args, unit, args.client))
             if kind == "townsquare" and name == "thread":
                 persisted = thread_body(seeded, persisted=True)
                 asyncio.run(one(port, body_with_query(persisted()), seeded.key))
-                rows.append(measure(name, "townsquare+APQ", port, persisted, seeded, args, unit))
+                label = "townsquare+APQ"
+                rows.append(measure(name, label, port, persisted, seeded, args, unit, args.client))
+            if kind == "townsquare" and args.workers > 1 and suffix:
+                label = "townsquare" + suffix
+                rows.append(measure(name, label, port, body, seeded, args, unit, scaling))
         if kind == "townsquare" and args.workers > 1:
             with server(kind, url, workers=args.workers) as port:
                 asyncio.run(one(port, body(), seeded.key))
-                label = f"townsquare x{args.workers} workers"
-                rows.append(measure(name, label, port, body, seeded, args, unit))
+                label = f"townsquare x{args.workers} workers{suffix}"
+                rows.append(measure(name, label, port, body, seeded, args, unit, scaling))
     _same_answers(name, answers)
     _check_answer(name, answers.get("townsquare"))
     return rows
@@ -458,10 +502,11 @@ def _line(row: Row) -> str:
     run = row.run
     extra = f"  ({run.throughput * row.unit:,.0f} engagements/s)" if row.unit > 1 else ""
     return (
-        f"{row.operation:<9} {row.server:<24} {run.throughput:>9,.1f} req/s  "
+        f"{row.operation:<9} {row.server:<30} {run.throughput:>9,.1f} req/s  "
         f"p50 {run.percentile(50) * 1000:7.1f} ms  p95 {run.percentile(95) * 1000:7.1f} ms  "
         f"p99 {run.percentile(99) * 1000:7.1f} ms  server CPU {row.cpu_ms:6.1f} ms/req  "
-        f"failures {run.failures}{extra}"
+        f"db {row.per_request_ms(row.db_cpu):5.2f}  "
+        f"client {row.per_request_ms(row.client_cpu):5.2f}  failures {run.failures}{extra}"
     )
 
 
@@ -480,8 +525,12 @@ def summary(rows: list[Row]) -> None:
         if mine.get("townsquare+APQ") and mine.get("limit"):
             parts.append(f"townsquare+APQ/limit {mine['townsquare+APQ'] / mine['limit']:.2f}")
         for server_name, value in mine.items():
-            if "workers" in server_name:
-                parts.append(f"{server_name}/1 worker {value / base:.2f}")
+            if " workers" in server_name:
+                # "townsquare x2 workers (wrk)" against "townsquare (wrk)": the same client.
+                suffix = server_name.partition(" workers")[2]
+                one_worker = mine.get("townsquare" + suffix)
+                if one_worker:
+                    parts.append(f"{server_name}/1 worker {value / one_worker:.2f}")
         cpu = {r.server: r.cpu_ms for r in rows if r.operation == operation}
         if cpu.get("limit") and cpu.get("townsquare"):
             ratio = cpu["townsquare"] / cpu["limit"]
@@ -503,7 +552,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=2, help="also run Townsquare with N")
+    parser.add_argument(
+        "--client",
+        choices=("python", "wrk"),
+        default="python",
+        help="load client of the side-by-side rows (apiclient.py, or wrk: apt-get install wrk)",
+    )
+    parser.add_argument(
+        "--scaling-client",
+        choices=("python", "wrk"),
+        default="wrk" if wrkclient.available() else "python",
+        help="load client of the 1-worker and N-worker rows (default: wrk when installed)",
+    )
     args = parser.parse_args()
+    if "wrk" in (args.client, args.scaling_client) and not wrkclient.available():
+        parser.error("wrk is not installed (apt-get install wrk)")
     if not args.database or not args.database.startswith("postgresql"):
         parser.error("--database must name a PostgreSQL database (it is wiped)")
     args.servers = args.servers.split(",")
@@ -511,7 +574,9 @@ def main() -> None:
     print(
         f"python {platform.python_version()}, {os.cpu_count()} cores (shared with the client), "
         f"concurrency {args.concurrency}, {args.seconds:.0f} s per row after {args.warmup:.0f} s "
-        "warm-up, one worker unless said"
+        f"warm-up, one worker unless said; client {args.client}, scaling rows "
+        f"{args.scaling_client}; CPU ms per answered request: server (all its processes), db "
+        "(the database's PostgreSQL backends), client"
     )
     rows: list[Row] = []
     for name in args.operations.split(","):

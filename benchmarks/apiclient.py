@@ -59,8 +59,12 @@ class Run:
     failures: int = 0
 
     @property
+    def answered(self) -> int:
+        return len(self.latencies)
+
+    @property
     def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        return self.answered / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
