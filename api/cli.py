@@ -451,6 +451,7 @@ def loadtest(
 ) -> None:
     """Seed a database, serve it, run the Locust personas headless, report and judge."""
     from api import loadtest as lt
+    from api import soak
 
     if scenario not in ("small", "large"):
         raise typer.BadParameter("choose small or large", param_hint="--scenario")
@@ -471,13 +472,20 @@ def loadtest(
 
     keys = _run(Database(url, pool_size=2, cross_tenant=True), work)
     keys_file = lt.write_keys(keys, out / "keys.json")
-    with lt.serving(url, workers, out / "server.log") as host:
-        console.print(f"Serving on {host} with {workers} worker(s); {count} users for {seconds} s")
-        _locust_with_progress(lt, host, keys_file, count, shape.spawn_rate, seconds, out)
+    with (
+        lt.serving(url, workers, out / "server.log") as served,
+        soak.MemorySampler(served.pid, out / "server_memory.csv"),
+    ):
+        console.print(
+            f"Serving on {served.host} with {workers} worker(s); {count} users for {seconds} s"
+        )
+        _locust_with_progress(lt, served.host, keys_file, count, shape.spawn_rate, seconds, out)
     stats = lt.read_stats(out / "locust_stats.csv")
     _print_load_report(stats)
-    console.print(f"Reports: {out / 'locust.html'}, {out / 'locust_stats.csv'}, server log "
-                  f"{out / 'server.log'}")  # fmt: skip
+    minutes = soak.read_minutes(lt.minutes_file(out / "locust"), out / "server_memory.csv")
+    _print_minutes(minutes)
+    console.print(f"Reports: {out / 'locust.html'}, {out / 'locust_stats.csv'}, "
+                  f"{out / 'locust_minutes.csv'}, server log {out / 'server.log'}")  # fmt: skip
     reasons = lt.verdict(stats, max_failure_ratio, max_p95_ms)
     for reason in reasons:
         errors.print(f"[red]failed[/red] {reason}")
@@ -522,6 +530,34 @@ def _print_load_report(stats: list[Any]) -> None:
             f"{row.p50:,.0f}", f"{row.p95:,.0f}", f"{row.p99:,.0f}",
         )  # fmt: skip
     console.print(table)
+
+
+def _print_minutes(minutes: list[Any]) -> None:
+    """Each minute's latency and each worker's memory, then how much they moved (soak tests)."""
+    from api.soak import drift
+
+    pids = sorted({pid for minute in minutes for pid in minute.rss_mb})
+    table = Table(title="Minute by minute (start-up queries left out)")
+    for name in ("minute", "requests", "failures", "p50 ms", "p95 ms", "p99 ms"):
+        table.add_column(name, justify="right")
+    for pid in pids:
+        table.add_column(f"RSS MB {pid}", justify="right")
+    for m in minutes:
+        memory = [f"{m.rss_mb[pid]:,.1f}" if pid in m.rss_mb else "" for pid in pids]
+        table.add_row(
+            str(m.index), f"{m.requests:,}", f"{m.failures:,}",
+            f"{m.p50:,.0f}", f"{m.p95:,.0f}", f"{m.p99:,.0f}", *memory,
+        )  # fmt: skip
+    console.print(table)
+    moved = drift(minutes)
+    if moved is None:
+        return
+    console.print(
+        f"p95 over the full minutes: median {moved.median_p95:,.0f} ms, first "
+        f"{moved.first_p95:,.0f} ms, last {moved.last_p95:,.0f} ms"
+    )
+    for pid, (first, last) in moved.rss_mb.items():
+        console.print(f"worker {pid}: RSS {first:,.1f} -> {last:,.1f} MB ({last - first:+,.1f})")
 
 
 # Simulator commands (`simulate`, `scenarios`) live with the simulator and join this app here.

@@ -3,8 +3,10 @@
 The pieces are plain functions so the command stays a list of steps: `Profile` says how big a
 named size is, `seed_for_load` writes the demo organization and one key per simulated user and
 role, `serving` runs `townsquare serve` as a subprocess until its readiness probe answers,
-`run_locust` runs the personas of `loadtests/locustfile.py` and `read_stats`/`verdict` read
-Locust's CSV and decide the exit code.
+`MemorySampler` notes each worker's resident memory meanwhile, `run_locust` runs the personas
+of `loadtests/locustfile.py`, `read_stats`/`verdict` read Locust's CSV and decide the exit
+code, and `read_minutes` puts each minute's latency and memory side by side (for soak tests:
+is p95 steady, is memory flat).
 """
 
 from __future__ import annotations
@@ -83,8 +85,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running `townsquare serve`: where it answers, and its process (workers are children)."""
+
+    host: str
+    pid: int
+
+
 @contextmanager
-def serving(database_url: str, workers: int, log_path: Path) -> Iterator[str]:
+def serving(database_url: str, workers: int, log_path: Path) -> Iterator[Served]:
     """`townsquare serve` on a free port until the block ends; its JSON log goes to `log_path`."""
     port = free_port()
     env = {**os.environ, "TOWNSQUARE_DATABASE_URL": database_url}
@@ -95,7 +105,7 @@ def serving(database_url: str, workers: int, log_path: Path) -> Iterator[str]:
         try:
             host = f"http://127.0.0.1:{port}"
             wait_until_ready(host, process)
-            yield host
+            yield Served(host, process.pid)
         finally:
             process.terminate()
             try:
@@ -122,8 +132,13 @@ def wait_until_ready(host: str, process: subprocess.Popen[bytes], seconds: float
 def run_locust(
     host: str, keys_file: Path, users: int, spawn_rate: float, seconds: int, prefix: Path
 ) -> subprocess.Popen[bytes]:
-    """Locust headless against `host`, writing `<prefix>_stats.csv` and `<prefix>.html`."""
-    env = {**os.environ, "TOWNSQUARE_LOADTEST_KEYS": str(keys_file)}
+    """Locust headless against `host`, writing `<prefix>_stats.csv`, `<prefix>.html` and each
+    minute's figures to `<prefix>_minutes.csv`."""
+    env = {
+        **os.environ,
+        "TOWNSQUARE_LOADTEST_KEYS": str(keys_file),
+        "TOWNSQUARE_LOADTEST_MINUTES": str(minutes_file(prefix)),
+    }
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
         "--host", host, "--users", str(users), "--spawn-rate", str(spawn_rate),
@@ -133,6 +148,10 @@ def run_locust(
     ]  # fmt: skip
     log = prefix.with_name(prefix.name + "_locust.log").open("wb")
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def minutes_file(prefix: Path) -> Path:
+    return prefix.with_name(prefix.name + "_minutes.csv")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ guessed. Keys come from the JSON file named by TOWNSQUARE_LOADTEST_KEYS
 one key per simulated user so no user drains another's rate-limit bucket.
 
     locust -f loadtests/locustfile.py --host http://127.0.0.1:8000
+
+With TOWNSQUARE_LOADTEST_MINUTES naming a file, each minute's answers, failures and
+percentiles are written there when the test stops (`minutes.py`; for soak tests).
 """
 
 from __future__ import annotations
@@ -25,14 +28,16 @@ import json
 import os
 import random
 import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from minutes import MinuteRecorder
 from operations import (
     COMMUNITY_FEED,
     COMMUNITY_LIST,
@@ -45,6 +50,7 @@ from operations import (
 )
 
 KEYS_VARIABLE = "TOWNSQUARE_LOADTEST_KEYS"
+MINUTES_VARIABLE = "TOWNSQUARE_LOADTEST_MINUTES"
 INGEST_BATCH = 250
 ENGAGEMENT_KINDS = ("VIEW", "LIKE", "SHARE", "COMMENT", "CLICK")
 
@@ -81,6 +87,29 @@ def last_30_days() -> dict[str, str]:
     """The 30 whole UTC days before today: a dashboard's default window."""
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+
+
+# Each user's start-up query for ids is not part of the load being measured.
+MINUTES = MinuteRecorder(skipped=frozenset({"LoadtestSeedIds"}))
+
+
+@events.test_start.add_listener
+def _minutes_start(**_: Any) -> None:
+    MINUTES.start(time.time())
+
+
+@events.request.add_listener
+def _minutes_record(
+    name: str, response_time: float, exception: Any, start_time: float | None = None, **_: Any
+) -> None:
+    MINUTES.record(name, start_time or time.time(), response_time, exception is not None)
+
+
+@events.test_stop.add_listener
+def _minutes_write(**_: Any) -> None:
+    path = os.environ.get(MINUTES_VARIABLE)
+    if path:
+        MINUTES.write(Path(path))
 
 
 class GraphQLUser(FastHttpUser):
