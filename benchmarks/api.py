@@ -11,9 +11,10 @@ box) of the server's processes, of the database's PostgreSQL backends and of the
 the ratios.
 
 Two clients: `apiclient.py` (Python, asyncio; the default, `--client`) and wrk
-(`wrkclient.py`, `apt-get install wrk`), which costs about a tenth of the Python client's CPU
-per request. The 1-worker and N-worker rows that give the scaling ratio use `--scaling-client`
-(wrk when installed): on two cores, whatever the client spends is taken from the workers.
+(`wrkclient.py`, `apt-get install wrk`), which costs about half the Python client's CPU per
+request (0.12-0.17 ms against 0.24-0.34 at 25-60 requests a second). The 1-worker and
+N-worker rows that give the scaling ratio use `--scaling-client` (wrk when installed): on two
+cores, whatever the client spends is taken from the workers.
 
 - townsquare: the application (`api.app:create_app`, through `apiservers/served.py`, which lifts
   the one benchmark key's rate limit so that the bucket, not the server, does not set the pace,
@@ -62,7 +63,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import wrkclient  # noqa: E402
 from apiclient import Run, closed_loop  # noqa: E402
-from cputime import DatabaseCpu, tree_cpu  # noqa: E402
+from cputime import DatabaseCpu, settled_cpu, tree_cpu  # noqa: E402
 
 THREAD = (
     "query Thread($id: ID!, $first: Int!) { node(id: $id) { ... on Content { id title body "
@@ -385,8 +386,8 @@ class Row:
     client_cpu: float = 0.0
 
     def per_request_ms(self, seconds: float) -> float:
-        answered = self.run.answered
-        return seconds * 1000 / answered if answered else float("nan")
+        served = self.run.served
+        return seconds * 1000 / served if served else float("nan")
 
     @property
     def cpu_ms(self) -> float:
@@ -408,7 +409,7 @@ def measure(
     database.begin()
     before = tree_cpu(SERVERS[port])
     run, client_cpu = drive(client, port, body, seeded, args.concurrency, args.seconds)
-    server = tree_cpu(SERVERS[port]) - before
+    server = settled_cpu(SERVERS[port]) - before
     row = Row(operation, label, run, unit, client, server, database.seconds(), client_cpu)
     print(_line(row), flush=True)
     return row

@@ -63,6 +63,11 @@ class Run:
         return len(self.latencies)
 
     @property
+    def served(self) -> int:
+        """Requests the server worked on: every one was waited for (nothing in flight)."""
+        return self.answered
+
+    @property
     def throughput(self) -> float:
         return self.answered / self.seconds if self.seconds else 0.0
 

@@ -10,6 +10,7 @@ them.
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import suppress
 
 import psutil
@@ -19,6 +20,20 @@ def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) spent so far by process `pid` and its descendants."""
     root = psutil.Process(pid)
     return sum(process_cpu(p.pid) for p in [root, *root.children(recursive=True)])
+
+
+def settled_cpu(pid: int, seconds: float = 10.0) -> float:
+    """`tree_cpu` once the server has finished what it was doing (a client that hangs up
+    leaves requests in flight): when 0.1 s passes with under 2 ms of CPU spent."""
+    deadline = time.monotonic() + seconds
+    spent = tree_cpu(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = tree_cpu(pid)
+        if now - spent < 0.002:
+            return now
+        spent = now
+    return spent
 
 
 def process_cpu(pid: int) -> float:

@@ -28,12 +28,22 @@ def available() -> bool:
 
 @dataclass
 class WrkRun:
-    """What wrk measured: answered requests, failures and latency percentiles (seconds)."""
+    """What wrk measured: answered requests, failures and latency percentiles (seconds).
+
+    wrk stops at its deadline with a request in flight on every connection, which the server
+    still works through; `served` counts them with the answers, so that the server's CPU,
+    sampled once it is idle again, is divided by the requests it was spent on.
+    """
 
     seconds: float
     answered: int
     failures: int
     percentiles: dict[int, float]
+    abandoned: int = 0
+
+    @property
+    def served(self) -> int:
+        return self.answered + self.abandoned
 
     @property
     def throughput(self) -> float:
@@ -59,7 +69,9 @@ def closed_loop(
         before = _children_cpu()
         done = subprocess.run(command, env=env, capture_output=True, check=True)
         cpu = _children_cpu() - before
-    return _parse(done.stdout), cpu
+    run = _parse(done.stdout)
+    run.abandoned = concurrency
+    return run, cpu
 
 
 def _children_cpu() -> float:
