@@ -448,6 +448,11 @@ def loadtest(
     out: Path = typer.Option(Path("loadtest-report"), help="Where CSV, HTML and logs go"),
     max_p95_ms: float = typer.Option(1000.0, help="Fail when an operation's p95 passes this"),
     max_failure_ratio: float = typer.Option(0.01, help="Fail when failures pass this ratio"),
+    personas: str | None = typer.Option(
+        None,
+        help="Only these personas, comma-separated: DashboardReader, CommunityManager, "
+        "Integration (default: all three, by their weights)",
+    ),
 ) -> None:
     """Seed a database, serve it, run the Locust personas headless, report and judge."""
     from api import loadtest as lt
@@ -455,6 +460,10 @@ def loadtest(
 
     if scenario not in ("small", "large"):
         raise typer.BadParameter("choose small or large", param_hint="--scenario")
+    try:
+        chosen = lt.personas_named(personas)
+    except ValueError as refused:
+        raise typer.BadParameter(str(refused), param_hint="--personas") from refused
     shape = lt.profile(scenario)
     seconds = _seconds(duration)
     count = users or shape.users
@@ -478,8 +487,10 @@ def loadtest(
     ):
         console.print(
             f"Serving on {served.host} with {workers} worker(s); {count} users for {seconds} s"
+            f" ({', '.join(chosen)})"
         )
-        _locust_with_progress(lt, served.host, keys_file, count, shape.spawn_rate, seconds, out)
+        load = (count, shape.spawn_rate, seconds, chosen)
+        _locust_with_progress(lt, served.host, keys_file, load, out)
     stats = lt.read_stats(out / "locust_stats.csv")
     _print_load_report(stats)
     minutes = soak.read_minutes(lt.minutes_file(out / "locust"), out / "server_memory.csv")
@@ -503,10 +514,11 @@ def _seconds(text: str) -> int:
 
 
 def _locust_with_progress(
-    lt: object, host: str, keys: Path, users: int, rate: float, seconds: int, out: Path
+    lt: object, host: str, keys: Path, load: tuple[int, float, int, tuple[str, ...]], out: Path
 ) -> None:
+    users, rate, seconds, personas = load
     run_locust = lt.run_locust  # type: ignore[attr-defined]
-    process = run_locust(host, keys, users, rate, seconds, out / "locust")
+    process = run_locust(host, keys, users, rate, seconds, out / "locust", personas)
     columns = (TextColumn("{task.description:<16}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:
         task = bar.add_task("locust", total=seconds)

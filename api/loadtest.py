@@ -33,6 +33,8 @@ LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "locustfile.
 ORGANIZATION = "loadtest"
 # Each user's start-up query for ids: counted as a request, not held to the latency threshold.
 SETUP_OPERATIONS = frozenset({"Aggregated", "LoadtestSeedIds"})
+# The user classes of loadtests/locustfile.py, by the name Locust picks them by.
+PERSONAS = ("DashboardReader", "CommunityManager", "Integration")
 ROLES = {
     "viewer": ApiKeyRole.VIEWER,
     "manager": ApiKeyRole.MANAGER,
@@ -129,11 +131,29 @@ def wait_until_ready(host: str, process: subprocess.Popen[bytes], seconds: float
     raise RuntimeError(f"the server was not ready within {seconds:.0f} s")
 
 
+def personas_named(text: str | None) -> tuple[str, ...]:
+    """The personas a comma-separated list names (all of them for None); refuses unknown ones."""
+    if text is None:
+        return PERSONAS
+    named = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    unknown = [name for name in named if name not in PERSONAS]
+    if unknown or not named:
+        raise ValueError(f"unknown persona {', '.join(unknown) or '(none named)'}; "
+                         f"choose from {', '.join(PERSONAS)}")  # fmt: skip
+    return named
+
+
 def run_locust(
-    host: str, keys_file: Path, users: int, spawn_rate: float, seconds: int, prefix: Path
+    host: str,
+    keys_file: Path,
+    users: int,
+    spawn_rate: float,
+    seconds: int,
+    prefix: Path,
+    personas: tuple[str, ...] = PERSONAS,
 ) -> subprocess.Popen[bytes]:
-    """Locust headless against `host`, writing `<prefix>_stats.csv`, `<prefix>.html` and each
-    minute's figures to `<prefix>_minutes.csv`."""
+    """Locust headless against `host` with the users of `personas` (by their weights), writing
+    `<prefix>_stats.csv`, `<prefix>.html` and each minute's figures to `<prefix>_minutes.csv`."""
     env = {
         **os.environ,
         "TOWNSQUARE_LOADTEST_KEYS": str(keys_file),
@@ -144,7 +164,7 @@ def run_locust(
         "--host", host, "--users", str(users), "--spawn-rate", str(spawn_rate),
         "--run-time", f"{seconds}s", "--stop-timeout", "30",
         "--csv", str(prefix), "--html", f"{prefix}.html", "--only-summary",
-        "--loglevel", "WARNING",
+        "--loglevel", "WARNING", *personas,
     ]  # fmt: skip
     log = prefix.with_name(prefix.name + "_locust.log").open("wb")
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -42,3 +42,15 @@ def test_an_unknown_scenario_is_refused(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "api.cli", "loadtest", "--scenario", "huge"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
+
+
+def test_an_unknown_persona_is_refused_before_anything_is_seeded(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    command = [
+        sys.executable, "-m", "api.cli", "loadtest", "--personas", "DashboardReader,Robot",
+        "--out", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "unknown persona Robot" in done.stdout + done.stderr
+    assert not out.exists()
