@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict, namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,7 +75,7 @@ class ContentFilter:
         return {name: value for name, value in values.items() if value is not None}
 
 
-@functools.lru_cache(maxsize=64)
+@lru_cache(maxsize=64)
 def filtered_content(narrowings: tuple[str, ...]) -> Select[Any]:
     """An organization's live content narrowed by `narrowings` (see `ContentFilter`), with
     the organization and the filter's values as bound parameters: built once per shape."""
@@ -102,7 +101,7 @@ def filtered_content(narrowings: tuple[str, ...]) -> Select[Any]:
     return stmt
 
 
-@functools.lru_cache(maxsize=256)
+@lru_cache(maxsize=256)
 def content_pages(parent: str, narrowings: tuple[str, ...], shape: PageShape) -> Select[Any]:
     """Pages of content by `parent` (see `pages_by_parent_statement`), built once per shape:
     building this statement cost more CPU than running it."""
@@ -116,7 +115,7 @@ def content_pages(parent: str, narrowings: tuple[str, ...], shape: PageShape) ->
     )
 
 
-@functools.lru_cache(maxsize=256)
+@lru_cache(maxsize=256)
 def content_pages_with_authors(
     parent: str, narrowings: tuple[str, ...], shape: PageShape
 ) -> Select[Any]:
